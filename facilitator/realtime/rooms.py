@@ -1,0 +1,110 @@
+"""Connect and disconnect: identity comes from HTTP (login or join), rooms come from identity."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket as pysocket
+from typing import Any
+
+from flask import session
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room
+from pydantic import Field
+from sqlalchemy import delete
+
+from facilitator.extensions import db, socketio
+from facilitator.realtime.protocol import ACTOR_KEY, Actor, CommandIn, Role, command, current_sid
+from facilitator.realtime.publish import STAFF, room_for, screen_room
+from facilitator.workshops.models import Participant, Presence, Workshop
+
+log = logging.getLogger(__name__)
+
+WORKER = f"{pysocket.gethostname()}:{os.getpid()}"
+PARTICIPANTS_KEY = "participants"  # flask session: {workshop_id: participant token}
+
+
+def participant_for(workshop_id: int) -> Participant | None:
+    token = (session.get(PARTICIPANTS_KEY) or {}).get(str(workshop_id))
+    if not token:
+        return None
+    participant = db.session.query(Participant).filter_by(token=token).one_or_none()
+    if participant is None or participant.workshop_id != workshop_id:
+        return None
+    return participant
+
+
+def identify(auth: Any) -> Actor:
+    if not isinstance(auth, dict):
+        raise ConnectionRefusedError("unauthorised")
+    try:
+        workshop_id = int(auth.get("workshop"))
+    except (TypeError, ValueError):
+        raise ConnectionRefusedError("unauthorised") from None
+    role = auth.get("role")
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise ConnectionRefusedError("unauthorised")
+    if role in (Role.FACILITATOR, Role.SCREEN):
+        if not current_user.is_authenticated or not workshop.is_facilitated_by(current_user):
+            raise ConnectionRefusedError("unauthorised")
+        return Actor(Role(role), workshop_id, facilitator_id=current_user.id)
+    if role == Role.PARTICIPANT:
+        participant = participant_for(workshop_id)
+        if participant is None:
+            raise ConnectionRefusedError("unauthorised")
+        return Actor(Role.PARTICIPANT, workshop_id, participant_id=participant.id)
+    raise ConnectionRefusedError("unauthorised")
+
+
+def register() -> None:
+    @socketio.on("connect")
+    def on_connect(auth: Any = None) -> None:
+        actor = identify(auth)
+        session[ACTOR_KEY] = actor.to_session()
+        join_room(room_for(actor.workshop_id, "all"))
+        if actor.role == Role.FACILITATOR:
+            join_room(room_for(actor.workshop_id, STAFF))
+        if actor.role == Role.SCREEN:
+            join_room(screen_room(actor.workshop_id))
+        if actor.participant_id is not None:
+            join_room(room_for(actor.workshop_id, f"p:{actor.participant_id}"))
+        db.session.merge(
+            Presence(
+                sid=current_sid(),
+                workshop_id=actor.workshop_id,
+                participant_id=actor.participant_id,
+                role=str(actor.role),
+                worker=WORKER,
+            )
+        )
+        db.session.commit()
+        if actor.participant_id is not None:
+            from facilitator.workshops.live import counter_push
+
+            counter_push.poke(actor.workshop_id)
+
+    @socketio.on("disconnect")
+    def on_disconnect(reason: Any = None) -> None:
+        raw = session.get(ACTOR_KEY)
+        db.session.execute(delete(Presence).where(Presence.sid == current_sid()))
+        db.session.commit()
+        if raw and raw.get("participant_id") is not None:
+            from facilitator.workshops.live import counter_push
+
+            counter_push.poke(raw["workshop_id"])
+
+    class SyncIn(CommandIn):
+        last_seq: int | None = Field(default=None, ge=0, le=2**62)
+
+    @command("sync", SyncIn, roles=set(Role))
+    def on_sync(actor: Actor, data: SyncIn) -> dict[str, Any]:
+        from facilitator.workshops.live import resync
+
+        return resync(actor.workshop(), actor, data.last_seq)
+
+
+def clear_stale_presence() -> None:
+    """Forget sockets this worker held before it restarted."""
+    db.session.execute(delete(Presence).where(Presence.worker == WORKER))
+    db.session.commit()

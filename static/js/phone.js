@@ -1,0 +1,22 @@
+import { readJSON } from "./dom.js";
+import { connect, setCounters, startTimer, t } from "./live.js";
+import { createStage } from "./stage.js";
+
+const boot = readJSON("boot");
+try { localStorage.setItem(`participant:${boot.code}`, boot.token); } catch { /* ignore */ }
+
+let live;
+const ctx = { view: "phone", me: boot.me, t, send: (name, payload) => live.send(name, payload) };
+const stage = createStage(document.getElementById("stage"), ctx);
+const timer = startTimer(document.getElementById("timer"), { now: () => live.now() });
+
+live = connect(boot, {
+  snapshot(s) { timer.set(s.timer); stage.show(s.staged); },
+  event(name, data) {
+    if (name === "timer:changed") timer.set(data);
+    else if (name === "counters:changed") setCounters(data);
+    else if (name === "workshop:phase_changed" && data.phase === "ended") window.location.reload();
+    else stage.event(name, data);
+  },
+  unauthorised() { window.location.href = `/j/${boot.code}`; },
+});

@@ -1,0 +1,61 @@
+// Shows the on-stage activity with its kind's module, in one of three views: phone, screen, console.
+import { h, fmt } from "./dom.js";
+import { t } from "./live.js";
+
+const modules = new Map();
+
+async function load(path) {
+  if (!modules.has(path)) modules.set(path, import(`/static/${path}`));
+  return modules.get(path);
+}
+
+export function createStage(root, ctx) {
+  let current = null; // { activity, instance }
+  let token = 0;
+  const hiddenNote = document.getElementById("hidden-note");
+  const visibilityNote = document.getElementById("visibility-note");
+  const title = document.getElementById("stage-title");
+
+  function notes(activity) {
+    if (hiddenNote) {
+      const n = activity?.hidden_count || 0;
+      hiddenNote.textContent = n ? fmt(t.hidden, { n }) : "";
+    }
+    if (visibilityNote) visibilityNote.textContent = activity ? t[activity.visibility] || "" : "";
+    if (title) title.textContent = activity ? activity.title : "";
+  }
+
+  async function show(activity) {
+    const mine = ++token;
+    current?.instance?.destroy?.();
+    current = null;
+    notes(activity);
+    ctx.onStaged?.(activity);
+    if (!activity) {
+      root.replaceChildren(h("p", { class: "waiting", text: t.waiting }));
+      return;
+    }
+    const mod = await load(activity.js);
+    if (mine !== token) return; // a newer stage arrived while loading
+    root.replaceChildren();
+    current = { activity, instance: mod.mount(root, activity, ctx) };
+  }
+
+  async function event(name, data) {
+    if (name === "activity:staged") {
+      let activity = data.activity;
+      if (activity && ctx.fetchState) activity = (await ctx.fetchState(activity.id)) || activity;
+      return show(activity);
+    }
+    if (!current) return;
+    const activity = current.activity;
+    if (data && data.activity_id !== undefined && data.activity_id !== activity.id) return;
+    if (name === "activity:phase_changed") activity.phase = data.phase;
+    if (name === "activity:updated" && data.id === activity.id) Object.assign(activity, data);
+    if (name === "item:hidden" || name === "item:restored") activity.hidden_count = data.hidden_count;
+    notes(activity);
+    current.instance?.event?.(name, data);
+  }
+
+  return { show, event, get activity() { return current?.activity || null; } };
+}
