@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class LoginForm(FlaskForm):
@@ -11,7 +13,7 @@ class LoginForm(FlaskForm):
 
 class AccountForm(FlaskForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Regexp(EMAIL, message=_l("Please give a valid email address.")), Length(max=254)])
     password = PasswordField(
         _l("Password (at least 10 characters)"), validators=[DataRequired(), Length(min=10, max=200)]
     )

@@ -2,7 +2,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from facilitator.auth.forms import EMAIL
 
 from facilitator.activities import registry
 
@@ -42,7 +44,7 @@ class ActivityEditForm(FlaskForm):
 
 
 class CoFacilitatorForm(FlaskForm):
-    email = EmailField(_l("Email of a facilitator account"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("Email of a facilitator account"), validators=[DataRequired(), Regexp(EMAIL, message=_l("Please give a valid email address.")), Length(max=254)])
 
 
 class JoinCodeForm(FlaskForm):

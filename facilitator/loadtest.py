@@ -1,0 +1,190 @@
+"""`facilitator loadtest URL --participants N`: simulated phones against a running server.
+
+Each phone joins over HTTP (join form with its CSRF token) and opens a Socket.IO connection with the
+cookie it got, exactly as a browser does. A facilitator stages and opens a check-in; some phones answer.
+Printed: join time, ack p50/p95, fan-out p50/p95 (command sent -> the last phone has the broadcast),
+and how many deliveries were lost or duplicated. Only ever point it at a server you run yourself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def _csrf(html: str) -> str:
+    match = CSRF.search(html)
+    if not match:
+        raise RuntimeError("no CSRF token in the page")
+    return match.group(1) or match.group(2)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+@dataclass
+class Phone:
+    index: int
+    cookies: str = ""
+    sio: Any = None
+    seen: dict[int, float] = field(default_factory=dict)  # answer id -> time received
+    seqs: list[int] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def _cookie_header(jar: Any, url: str) -> str:
+    from yarl import URL
+
+    return "; ".join(f"{k}={v.value}" for k, v in jar.filter_cookies(URL(url)).items())
+
+
+async def _facilitator(base: str, email: str, password: str, http: Any) -> tuple[int, str, int]:
+    resp = await http.get(f"{base}/setup")
+    if str(resp.url).endswith("/setup"):
+        html = await resp.text()
+        await http.post(f"{base}/setup", data={"csrf_token": _csrf(html), "name": "Load test", "email": email,
+                                               "password": password, "confirm": password})
+    html = await (await http.get(f"{base}/login")).text()
+    if "csrf_token" in html:
+        await http.post(f"{base}/login", data={"csrf_token": _csrf(html), "email": email, "password": password})
+    resp = await http.get(f"{base}/workshops/new")
+    if not str(resp.url).endswith("/workshops/new"):
+        raise RuntimeError("could not sign in: create the account first with `facilitator create-facilitator`")
+    html = await resp.text()
+    resp = await http.post(f"{base}/workshops/new", data={"csrf_token": _csrf(html), "title": "Load test"})
+    workshop_id = int(re.search(r"/workshops/(\d+)", str(resp.url)).group(1))  # type: ignore[union-attr]
+    html = await resp.text()
+    await http.post(f"{base}/workshops/{workshop_id}/activities",
+                    data={"csrf_token": _csrf(html), "kind": "check_in", "title": "Check-in",
+                          "prompt": "One word for today"})
+    html = await (await http.get(f"{base}/workshops/{workshop_id}")).text()
+    code = re.search(r'class="code">(\d{3}) (\d{3})<', html)
+    activity = re.search(r'data-activity-id="(\d+)"', html)
+    if not code or not activity:
+        raise RuntimeError("could not read the workshop's code")
+    return workshop_id, code.group(1) + code.group(2), int(activity.group(1))
+
+
+async def _run(url: str, participants: int, email: str, password: str, answers: int,
+               echo: Callable[[str], Any]) -> dict[str, Any]:
+    import aiohttp
+    import socketio
+
+    base = url.rstrip("/")
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        workshop_id, code, activity_id = await _facilitator(base, email, password, http)
+        fac = socketio.AsyncClient(reconnection=False)
+        await fac.connect(base, headers={"Cookie": _cookie_header(http.cookie_jar, base)},
+                          auth={"workshop": workshop_id, "role": "facilitator"}, transports=["websocket"])
+        await fac.call("activity:stage", {"activity_id": activity_id})
+        await fac.call("activity:set_phase", {"activity_id": activity_id, "phase": "open"})
+    echo(f"workshop {workshop_id} code {code}: joining {participants} phones")
+
+    phones = [Phone(i) for i in range(participants)]
+    join_times: list[float] = []
+    connector = aiohttp.TCPConnector(limit=200)
+    sem = asyncio.Semaphore(100)  # joins in flight at once, like a room scanning a QR code together
+
+    async def join(phone: Phone) -> None:
+        async with sem:
+            started = time.perf_counter()
+            jar = aiohttp.CookieJar(unsafe=True)
+            async with aiohttp.ClientSession(timeout=timeout, cookie_jar=jar, connector=connector,
+                                             connector_owner=False) as s:
+                html = await (await s.get(f"{base}/j/{code}")).text()
+                await s.post(f"{base}/j/{code}", data={"csrf_token": _csrf(html),
+                                                       "display_name": f"Phone {phone.index}"})
+                phone.cookies = _cookie_header(jar, base)
+            sio = socketio.AsyncClient(reconnection=False)
+
+            @sio.on("checkin:answered")
+            async def answered(env: dict[str, Any]) -> None:
+                if env["seq"] in phone.seqs:
+                    phone.duplicates += 1
+                    return
+                phone.seqs.append(env["seq"])
+                phone.seen[env["data"]["answer"]["id"]] = time.perf_counter()
+
+            await sio.connect(base, headers={"Cookie": phone.cookies},
+                              auth={"workshop": workshop_id, "role": "participant"},
+                              transports=["websocket"], wait_timeout=30)
+            phone.sio = sio
+            join_times.append(time.perf_counter() - started)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(join(p) for p in phones))
+    join_total = time.perf_counter() - t0
+    await asyncio.sleep(1.0)
+
+    ack_times: list[float] = []
+    sent: dict[int, float] = {}
+    speakers = phones[: max(1, min(answers, participants))]
+    for phone in speakers:
+        started = time.perf_counter()
+        ack = await phone.sio.call("checkin:answer", {"cid": uuid.uuid4().hex, "activity_id": activity_id,
+                                                      "text": f"answer from phone {phone.index}"}, timeout=30)
+        ack_times.append(time.perf_counter() - started)
+        if ack.get("ok"):
+            sent[ack["data"]["id"]] = started
+        await asyncio.sleep(0.05)
+    deadline = time.perf_counter() + 10
+    while time.perf_counter() < deadline:
+        if all(len(p.seen) >= len(sent) for p in phones):
+            break
+        await asyncio.sleep(0.1)
+
+    fanouts: list[float] = []
+    lost = 0
+    for answer_id, started in sent.items():
+        arrivals = [p.seen[answer_id] for p in phones if answer_id in p.seen]
+        lost += participants - len(arrivals)
+        if arrivals:
+            fanouts.append(max(arrivals) - started)
+    duplicates = sum(p.duplicates for p in phones)
+    await asyncio.gather(*(p.sio.disconnect() for p in phones if p.sio), return_exceptions=True)
+    await fac.disconnect()
+    await connector.close()
+
+    result = {
+        "participants": participants,
+        "join_total_s": join_total,
+        "join_p50_ms": percentile(join_times, 50) * 1000,
+        "join_p95_ms": percentile(join_times, 95) * 1000,
+        "ack_p50_ms": percentile(ack_times, 50) * 1000,
+        "ack_p95_ms": percentile(ack_times, 95) * 1000,
+        "fanout_p50_ms": percentile(fanouts, 50) * 1000,
+        "fanout_p95_ms": percentile(fanouts, 95) * 1000,
+        "answers": len(sent),
+        "deliveries_expected": len(sent) * participants,
+        "lost": lost,
+        "duplicated": duplicates,
+        "mean_ack_ms": statistics.fmean(ack_times) * 1000 if ack_times else float("nan"),
+    }
+    return result
+
+
+def run_loadtest(url: str, participants: int, *, email: str, password: str, answers: int = 20,
+                 echo: Callable[[str], Any] = print) -> dict[str, Any]:
+    result = asyncio.run(_run(url, participants, email, password, answers, echo))
+    echo(f"phones joined:        {result['participants']} in {result['join_total_s']:.2f} s "
+         f"(per phone p50 {result['join_p50_ms']:.0f} ms, p95 {result['join_p95_ms']:.0f} ms)")
+    echo(f"answer ack:           p50 {result['ack_p50_ms']:.1f} ms, p95 {result['ack_p95_ms']:.1f} ms")
+    echo(f"fan-out to last phone: p50 {result['fanout_p50_ms']:.1f} ms, p95 {result['fanout_p95_ms']:.1f} ms "
+         f"({result['answers']} answers x {result['participants']} phones)")
+    echo(f"lost deliveries:      {result['lost']} of {result['deliveries_expected']}; "
+         f"duplicated: {result['duplicated']}")
+    return result
