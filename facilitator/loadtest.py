@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import statistics
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -179,7 +180,21 @@ async def _run(url: str, participants: int, email: str, password: str, answers: 
 
 def run_loadtest(url: str, participants: int, *, email: str, password: str, answers: int = 20,
                  echo: Callable[[str], Any] = print) -> dict[str, Any]:
-    result = asyncio.run(_run(url, participants, email, password, answers, echo))
+    # A thread of its own: the caller may already be running an event loop (a test, a notebook).
+    box: dict[str, Any] = {}
+
+    def runner() -> None:
+        try:
+            box["result"] = asyncio.run(_run(url, participants, email, password, answers, echo))
+        except BaseException as err:  # handed back to the caller below
+            box["error"] = err
+
+    thread = threading.Thread(target=runner, name="loadtest")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    result = box["result"]
     echo(f"phones joined:        {result['participants']} in {result['join_total_s']:.2f} s "
          f"(per phone p50 {result['join_p50_ms']:.0f} ms, p95 {result['join_p95_ms']:.0f} ms)")
     echo(f"answer ack:           p50 {result['ack_p50_ms']:.1f} ms, p95 {result['ack_p95_ms']:.1f} ms")

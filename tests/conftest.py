@@ -125,3 +125,8 @@ def ack(sio: Any, name: str, payload: dict[str, Any] | None = None) -> dict[str,
     result = sio.emit(name, payload if payload is not None else {}, callback=True)
     assert isinstance(result, dict), result
     return result
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Browser tests last: they are the slowest, and the rest should report first."""
+    items.sort(key=lambda item: "/e2e/" in str(item.fspath))
