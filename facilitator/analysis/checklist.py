@@ -1,0 +1,625 @@
+"""Work-avoidance checklist: the built-in forms, anonymous aggregates, a bar chart and findings.
+
+Pure code: plain data in, plain data out. No Flask, no database.
+
+The forms follow Ronald Heifetz's account of work avoidance in adaptive leadership (see ``SOURCES``)
+and the forms a whole system shows in practice; every text here is our own wording.
+
+Anonymity: an aggregate over fewer than ``suppress_below`` answers withholds its distribution and
+statistics (they are None), so nobody can read an individual rating from it. Group breakdowns pool
+small groups together (see ``breakdown``) so that no small group can be recovered by subtracting the
+shown groups from the total either. Show results only once the facilitator reveals them: two
+snapshots taken either side of one person's answer can always be compared.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any, NamedTuple, TypedDict
+
+from facilitator.analysis.tree import shorten, text_width, xml_escape
+
+__all__ = [
+    "DEFAULT_FORMS",
+    "OTHER_GROUPS",
+    "SCALE",
+    "SCALE_LABELS",
+    "SCALE_MAX",
+    "SCALE_MIN",
+    "SOURCES",
+    "Form",
+    "FormAggregate",
+    "GroupBreakdown",
+    "Response",
+    "aggregate",
+    "breakdown",
+    "findings",
+    "group_findings",
+    "svg_bars",
+]
+
+
+class Form(TypedDict):
+    key: str
+    name: str
+    family: str
+    description: str
+    prompt: str
+    counter_moves: list[str]
+
+
+SOURCES: tuple[str, ...] = (
+    "Ronald A. Heifetz, Leadership Without Easy Answers. Harvard University Press, 1994.",
+    "Ronald Heifetz, Alexander Grashow and Marty Linsky, The Practice of Adaptive Leadership. "
+    "Harvard Business Press, 2009.",
+)
+
+DIVERTING = "Diverting attention"
+DISPLACING = "Displacing responsibility"
+
+DEFAULT_FORMS: list[Form] = [
+    {
+        "key": "quick_fix",
+        "name": "Reaching for a quick fix",
+        "family": DIVERTING,
+        "description": "We treat a problem that needs people to change as if a new procedure, tool or "
+        "structure could solve it on its own.",
+        "prompt": "How often do we answer a problem that needs us to change with a new process, system "
+        "or plan instead?",
+        "counter_moves": [
+            "Ask who would have to give something up for this problem to go away.",
+            "Try a small, cheap experiment before rolling out any solution.",
+            "Name out loud what the proposed fix leaves untouched.",
+        ],
+    },
+    {
+        "key": "denial",
+        "name": "Not naming the problem",
+        "family": DIVERTING,
+        "description": "A problem many people can see is played down, reframed as minor, or never "
+        "said out loud.",
+        "prompt": "How often do we avoid saying plainly what the real problem is?",
+        "counter_moves": [
+            "Put the uncomfortable facts on the table and stay with them for ten minutes.",
+            "Ask someone who lives with the problem to describe it in their own words.",
+        ],
+    },
+    {
+        "key": "distraction",
+        "name": "Getting side-tracked",
+        "family": DIVERTING,
+        "description": "The crisis of the day, a side issue or a proxy fight takes the time meant "
+        "for the hard question.",
+        "prompt": "How often does something urgent but secondary push the hard question off the agenda?",
+        "counter_moves": [
+            "Keep the hard question written up where everyone can see it, at every meeting.",
+            "When talk drifts, ask: is this the work, or a way round it?",
+        ],
+    },
+    {
+        "key": "meetings_without_decisions",
+        "name": "Meetings that decide nothing",
+        "family": DIVERTING,
+        "description": "We meet often and talk well, but leave without a decision, an owner or a next step.",
+        "prompt": "How often do our meetings end without a decision about who does what next?",
+        "counter_moves": [
+            "Close each item with who does what by when, written where all can see it.",
+            "Bring a decision to be made, not an update to be noted.",
+            "Drop one standing meeting for a month and notice what is missed.",
+        ],
+    },
+    {
+        "key": "papers_not_action",
+        "name": "Papers instead of action",
+        "family": DIVERTING,
+        "description": "Energy goes into reports, data packs, diagrams and long action plans that "
+        "nobody then acts upon.",
+        "prompt": "How often do we produce papers, plans or diagrams that lead to no agreement to act?",
+        "counter_moves": [
+            "Keep papers to two pages that end in one question for the group.",
+            "Agree one action to start this week before writing the next plan.",
+        ],
+    },
+    {
+        "key": "restructuring",
+        "name": "Redrawing the boxes",
+        "family": DIVERTING,
+        "description": "We change structures, boards or partnership arrangements rather than how we "
+        "actually work with each other.",
+        "prompt": "How often do we reorganise when what needs to change is how we behave?",
+        "counter_moves": [
+            "Before any restructure, write down the behaviour it is meant to change.",
+            "Try the new way of working inside the current structure first.",
+        ],
+    },
+    {
+        "key": "scapegoating",
+        "name": "Finding someone to blame",
+        "family": DISPLACING,
+        "description": "The problem is pinned on one person, team or organisation, so the rest of us "
+        "need not change.",
+        "prompt": "How often do we put the problem down to one person, team or organisation?",
+        "counter_moves": [
+            "Ask what part each of us plays in keeping the problem going.",
+            "Describe the situation from the point of view of the people being blamed.",
+        ],
+    },
+    {
+        "key": "outside_enemy",
+        "name": "Blaming outside forces",
+        "family": DISPLACING,
+        "description": "The cause is said to lie beyond our reach: government, funding rules, "
+        "regulators, the public.",
+        "prompt": "How often do we say the real obstacle is outside our control?",
+        "counter_moves": [
+            "List what is still within our power despite the constraints.",
+            "Pick one thing we would do if the outside obstacle disappeared, and start it anyway.",
+        ],
+    },
+    {
+        "key": "silencing",
+        "name": "Sidelining the messenger",
+        "family": DISPLACING,
+        "description": "Whoever raises an awkward issue is ignored, talked over or treated as the problem.",
+        "prompt": "How often is the person who raises an awkward issue sidelined or made the problem?",
+        "counter_moves": [
+            "Thank people in public for raising hard issues.",
+            "Give an awkward question a protected slot before anyone argues with it.",
+            "Ask the quietest person in the room what they think is being avoided.",
+        ],
+    },
+    {
+        "key": "passing_it_on",
+        "name": "Passing it up or out",
+        "family": DISPLACING,
+        "description": "The issue is handed to senior leaders, a committee, a task force or "
+        "consultants, and we wait for them.",
+        "prompt": "How often do we hand the issue to someone else and wait for them to sort it out?",
+        "counter_moves": [
+            "Agree what we can do now without anyone's permission.",
+            "When we refer something on, keep one named person here responsible for it.",
+        ],
+    },
+]
+
+SCALE_MIN, SCALE_MAX = 0, 4
+SCALE: tuple[tuple[int, str], ...] = (
+    (0, "Not at all"),
+    (1, "Rarely"),
+    (2, "Sometimes"),
+    (3, "Often"),
+    (4, "All the time"),
+)
+SCALE_LABELS: dict[int, str] = dict(SCALE)
+OTHER_GROUPS = "Other groups"
+NO_GROUP = "Not given"
+
+# a room is "split" when at least this share sits at each end of the scale (0-1 and 3-4)
+SPLIT_SHARE = 0.3
+
+
+class Response(NamedTuple):
+    """One participant's answer to one form. ``rating`` None (or ``skipped``) means no rating."""
+
+    participant_key: str
+    form_key: str
+    rating: int | None
+    skipped: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FormAggregate:
+    key: str
+    name: str
+    position: int  # order of the form in the checklist (results are shown in this fixed order)
+    n: int  # ratings given
+    skipped: int  # participants who saw the form and skipped it
+    suppressed: bool  # True when n < threshold: everything below is None
+    distribution: tuple[int, ...] | None  # count per scale value, SCALE_MIN..SCALE_MAX
+    mean: float | None
+    median: float | None
+    stdev: float | None  # population standard deviation
+    share_often: float | None  # share rating 3-4 ("often" or "all the time")
+    share_rarely: float | None  # share rating 0-1
+    is_split: bool  # many at both ends of the scale
+    rank: int | None  # 1 = most present (highest mean); ties share a rank
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupBreakdown:
+    """One form across groups. ``groups`` holds only groups with enough answers, plus possibly
+    ``OTHER_GROUPS``: the pooled answers of the groups that were too small on their own."""
+
+    key: str
+    name: str
+    groups: dict[str, FormAggregate]
+    pooled: tuple[str, ...]  # groups folded into OTHER_GROUPS (or hidden when even the pool is small)
+    gap: float | None  # highest minus lowest group mean, over named groups only
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "groups": {g: a.as_dict() for g, a in self.groups.items()},
+            "pooled": list(self.pooled),
+            "gap": self.gap,
+        }
+
+
+# ------------------------------------------------------------------------------------ aggregation
+
+
+def _latest(responses: Iterable[Response | tuple[Any, ...]]) -> dict[tuple[str, str], Response]:
+    """One answer per (participant, form): the last one given wins."""
+    latest: dict[tuple[str, str], Response] = {}
+    for raw in responses:
+        resp = raw if isinstance(raw, Response) else Response(*raw)
+        rating = resp.rating
+        if rating is not None and not resp.skipped:
+            if (
+                isinstance(rating, bool)
+                or not isinstance(rating, int)
+                or not SCALE_MIN <= rating <= SCALE_MAX
+            ):
+                raise ValueError(f"rating must be an integer from {SCALE_MIN} to {SCALE_MAX}")
+        latest[(str(resp.participant_key), str(resp.form_key))] = resp
+    return latest
+
+
+def _summarise(
+    key: str, name: str, position: int, ratings: Sequence[int], skipped: int, suppress_below: int
+) -> FormAggregate:
+    n = len(ratings)
+    if n == 0 or n < suppress_below:
+        return FormAggregate(
+            key=key,
+            name=name,
+            position=position,
+            n=n,
+            skipped=skipped,
+            suppressed=True,
+            distribution=None,
+            mean=None,
+            median=None,
+            stdev=None,
+            share_often=None,
+            share_rarely=None,
+            is_split=False,
+            rank=None,
+        )
+    counts = Counter(ratings)
+    distribution = tuple(counts.get(v, 0) for v in range(SCALE_MIN, SCALE_MAX + 1))
+    high = sum(1 for r in ratings if r >= 3)
+    low = sum(1 for r in ratings if r <= 1)
+    share_often, share_rarely = high / n, low / n
+    return FormAggregate(
+        key=key,
+        name=name,
+        position=position,
+        n=n,
+        skipped=skipped,
+        suppressed=False,
+        distribution=distribution,
+        mean=statistics.fmean(ratings),
+        median=float(statistics.median(ratings)),
+        stdev=statistics.pstdev(ratings),
+        share_often=share_often,
+        share_rarely=share_rarely,
+        is_split=share_often >= SPLIT_SHARE and share_rarely >= SPLIT_SHARE,
+        rank=None,
+    )
+
+
+def _ranked(aggregates: list[FormAggregate]) -> list[FormAggregate]:
+    means = sorted((a.mean for a in aggregates if a.mean is not None), reverse=True)
+    out: list[FormAggregate] = []
+    for a in aggregates:
+        rank = None if a.mean is None else 1 + sum(1 for m in means if m > a.mean + 1e-12)
+        out.append(replace(a, rank=rank))
+    return out
+
+
+def _form_keys(forms: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    keys = [(str(f["key"]), str(f.get("name", f["key"]))) for f in forms]
+    if len({k for k, _ in keys}) != len(keys):
+        raise ValueError("form keys must be unique")
+    return keys
+
+
+def aggregate(
+    forms: Sequence[Mapping[str, Any]],
+    responses: Iterable[Response | tuple[Any, ...]],
+    *,
+    suppress_below: int = 3,
+) -> list[FormAggregate]:
+    """Per form, in checklist order: counts, mean, median, spread, share "often", split, rank.
+
+    ``responses`` are ``Response`` or plain (participant_key, form_key, rating, skipped) tuples; when a
+    participant answered a form more than once, the last answer counts. Answers to unknown forms are
+    ignored. Forms with fewer than ``suppress_below`` ratings are suppressed (and not ranked).
+    """
+    keys = _form_keys(forms)
+    known = {k for k, _ in keys}
+    ratings: dict[str, list[int]] = {k: [] for k in known}
+    skipped: Counter[str] = Counter()
+    for (_, form_key), resp in _latest(responses).items():
+        if form_key not in known:
+            continue
+        if resp.skipped or resp.rating is None:
+            skipped[form_key] += 1
+        else:
+            ratings[form_key].append(resp.rating)
+    result = [
+        _summarise(k, name, i, ratings[k], skipped[k], suppress_below) for i, (k, name) in enumerate(keys)
+    ]
+    return _ranked(result)
+
+
+def breakdown(
+    forms: Sequence[Mapping[str, Any]],
+    responses: Iterable[Response | tuple[Any, ...]],
+    groups: Mapping[str, str | None],
+    *,
+    suppress_below: int = 5,
+) -> list[GroupBreakdown]:
+    """Aggregates per form and per group (e.g. sector), safe against small-group disclosure.
+
+    ``groups`` maps participant_key -> group label (None or missing: ``NO_GROUP``). For each form, a
+    group with fewer than ``suppress_below`` ratings is folded into ``OTHER_GROUPS``; if that pool is
+    itself too small, the smallest shown group joins it, and so on. So every figure shown covers at
+    least ``suppress_below`` ratings, and the shown groups add up to the overall total.
+    """
+    keys = _form_keys(forms)
+    known = {k for k, _ in keys}
+    per: dict[str, dict[str, list[int]]] = {k: {} for k in known}
+    skipped: dict[str, Counter[str]] = {k: Counter() for k in known}
+    for (participant, form_key), resp in _latest(responses).items():
+        if form_key not in known:
+            continue
+        label = groups.get(participant) or NO_GROUP
+        if resp.skipped or resp.rating is None:
+            skipped[form_key][label] += 1
+        else:
+            per[form_key].setdefault(label, []).append(resp.rating)
+
+    out: list[GroupBreakdown] = []
+    for i, (k, name) in enumerate(keys):
+        by_group = per[k]
+        shown = {g: r for g, r in by_group.items() if len(r) >= suppress_below}
+        pooled = [g for g in by_group if g not in shown]
+        pool_n = sum(len(by_group[g]) for g in pooled)
+        while pooled and pool_n < suppress_below and shown:
+            smallest = min(shown, key=lambda g: (len(shown[g]), g))
+            pooled.append(smallest)
+            pool_n += len(shown.pop(smallest))
+        result: dict[str, FormAggregate] = {}
+        for g in sorted(shown):
+            result[g] = _summarise(k, name, i, shown[g], skipped[k][g], suppress_below)
+        if pooled and pool_n >= suppress_below:
+            pool = [r for g in pooled for r in by_group[g]]
+            result[OTHER_GROUPS] = _summarise(
+                k, name, i, pool, sum(skipped[k][g] for g in pooled), suppress_below
+            )
+        means = [a.mean for g, a in result.items() if g != OTHER_GROUPS and a.mean is not None]
+        gap = max(means) - min(means) if len(means) >= 2 else None
+        out.append(GroupBreakdown(key=k, name=name, groups=result, pooled=tuple(sorted(pooled)), gap=gap))
+    return out
+
+
+# -------------------------------------------------------------------------------------- findings
+
+
+def _fmt_mean(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def _quote(name: str) -> str:
+    return f"\u201c{name}\u201d"
+
+
+def findings(aggregates: Sequence[FormAggregate], *, top: int = 3) -> list[str]:
+    """A few plain sentences about what the room sees: the most present forms, splits, gaps in data."""
+    shown = [a for a in aggregates if not a.suppressed and a.mean is not None]
+    hidden = [a for a in aggregates if a.suppressed]
+    if not shown:
+        return ["There are not yet enough answers to show results."]
+    ranked = sorted(shown, key=lambda a: (-(a.mean or 0.0), a.position))
+    out: list[str] = []
+    first = ranked[0]
+    assert first.mean is not None and first.share_often is not None
+    out.append(
+        f"The room sees {_quote(first.name)} as the most present form of work avoidance: "
+        f"{_fmt_mean(first.mean)} on a scale from 0 to 4, and {round(first.share_often * first.n)} of "
+        f"{first.n} say it happens often or all the time."
+    )
+    rest = [a for a in ranked[1:top] if a.mean is not None and a.mean >= 2.0]
+    if rest:
+        names = " and ".join(f"{_quote(a.name)} ({_fmt_mean(a.mean or 0.0)})" for a in rest)
+        out.append(f"Next come {names}.")
+    for a in sorted((a for a in shown if a.is_split), key=lambda a: -(a.stdev or 0.0)):
+        low = round((a.share_rarely or 0.0) * a.n)
+        high = round((a.share_often or 0.0) * a.n)
+        out.append(
+            f"Views on {_quote(a.name)} are split: {low} say rarely or not at all, {high} say often or "
+            f"all the time. That difference is worth exploring together."
+        )
+    last = ranked[-1]
+    if len(ranked) >= 3 and last.mean is not None and last.mean < 1.5:
+        out.append(f"{_quote(last.name)} is seen as the least present ({_fmt_mean(last.mean)}).")
+    if hidden:
+        word = "form has" if len(hidden) == 1 else "forms have"
+        out.append(f"{len(hidden)} {word} too few answers to show, to keep answers anonymous.")
+    return out
+
+
+def group_findings(breakdowns: Sequence[GroupBreakdown], *, min_gap: float = 1.0) -> list[str]:
+    """Sentences naming the forms on which groups see things most differently (largest gaps first)."""
+    out: list[str] = []
+    for b in sorted(
+        (b for b in breakdowns if b.gap is not None and b.gap >= min_gap), key=lambda b: -(b.gap or 0.0)
+    ):
+        named = [(g, a) for g, a in b.groups.items() if g != OTHER_GROUPS and a.mean is not None]
+        hi_g, hi = max(named, key=lambda e: e[1].mean or 0.0)
+        lo_g, lo = min(named, key=lambda e: e[1].mean or 0.0)
+        out.append(
+            f"Groups see {_quote(b.name)} differently: {hi_g} rates it {_fmt_mean(hi.mean or 0.0)} on "
+            f"average, {lo_g} {_fmt_mean(lo.mean or 0.0)}. The gap is a finding in itself."
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------------- SVG
+
+# ColorBrewer "PuBu": a single-hue sequence that reads in order for colour-blind viewers and in grey.
+BAR_COLOURS: tuple[str, ...] = ("#F1EEF6", "#BDC9E1", "#74A9CF", "#2B8CBE", "#045A8D")
+_TEXT_ON: tuple[str, ...] = ("#1F2421", "#1F2421", "#1F2421", "#FFFFFF", "#FFFFFF")
+_FONT = "Inter, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+_INK = "#1F2421"
+_MUTED = "#5B625E"
+
+
+def _f(v: float) -> str:
+    s = f"{v:.1f}"
+    return s[:-2] if s.endswith(".0") else s
+
+
+def _describe(a: FormAggregate) -> str:
+    if a.suppressed or a.distribution is None or a.mean is None:
+        return f"{a.name}: fewer answers than needed to show ({a.n})."
+    parts = ", ".join(
+        f"{SCALE_LABELS[v]} {c}" for v, c in zip(range(SCALE_MIN, SCALE_MAX + 1), a.distribution, strict=True)
+    )
+    return f"{a.name}: {a.n} answers, average {_fmt_mean(a.mean)}; {parts}."
+
+
+def svg_bars(
+    aggregates: Sequence[FormAggregate],
+    *,
+    width: float = 960,
+    bar_height: float = 30,
+    title: str | None = None,
+    highlight_top: int = 3,
+    font_size: float = 15,
+) -> str:
+    """A horizontal 100 % stacked bar per form (in the given order) showing how many chose each scale
+    value. Top-ranked forms are marked, split rooms flagged, suppressed forms drawn as an empty bar.
+    All figures are also in ``<desc>`` as text."""
+    fs = font_size
+    pad = 12.0
+    label_w = min(max(width * 0.32, 160.0), 340.0)
+    stats_w = max(text_width("n=999 · avg 4.0 · split", fs * 0.85) + 16, 120.0)
+    bar_x = pad + label_w + 10
+    bar_w = max(width - bar_x - stats_w - pad, 60.0)
+    row_gap = max(bar_height * 0.55, 12.0)
+    y = pad
+    out: list[str] = []
+    heading = xml_escape(title) if title else ""
+    if heading:
+        y += fs * 1.4
+        out.append(
+            f'<text x="{_f(pad)}" y="{_f(y)}" font-size="{_f(fs * 1.3)}" font-weight="700" fill="{_INK}">'
+            f"{xml_escape(shorten(title or '', width - 2 * pad, fs * 1.3))}</text>"
+        )
+        y += fs * 0.8
+    # legend
+    y += fs * 1.2
+    lx = bar_x
+    legend: list[str] = []
+    for (_, label), colour in zip(SCALE, BAR_COLOURS, strict=True):
+        legend.append(
+            f'<rect x="{_f(lx)}" y="{_f(y - fs * 0.8)}" width="{_f(fs * 0.9)}" height="{_f(fs * 0.9)}" '
+            f'fill="{colour}" stroke="#8A8F8C" stroke-width="0.5"/>'
+            f'<text x="{_f(lx + fs * 1.2)}" y="{_f(y)}" font-size="{_f(fs * 0.85)}" fill="{_MUTED}">'
+            f"{xml_escape(label)}</text>"
+        )
+        lx += fs * 1.2 + text_width(label, fs * 0.85) + fs
+    out.append('<g class="legend">' + "".join(legend) + "</g>")
+    y += fs * 0.9
+
+    top_keys = {
+        a.key
+        for a in sorted(
+            (a for a in aggregates if a.rank is not None and a.mean is not None and a.mean >= 2.0),
+            key=lambda a: (a.rank or 0, a.position),
+        )[:highlight_top]
+    }
+    for a in aggregates:
+        y += row_gap
+        cy = y + bar_height / 2
+        is_top = a.key in top_keys
+        weight = "700" if is_top else "400"
+        name = shorten(a.name, label_w - (fs * 1.2 if is_top else 0), fs)
+        row = [f'<g class="form-row" data-form-key="{xml_escape(a.key)}">']
+        row.append(f"<title>{xml_escape(_describe(a))}</title>")
+        if is_top:
+            row.append(
+                f'<circle cx="{_f(pad + fs * 0.4)}" cy="{_f(cy)}" r="{_f(fs * 0.32)}" fill="#D55E00"/>'
+            )
+        row.append(
+            f'<text x="{_f(pad + label_w)}" y="{_f(cy + fs * 0.35)}" text-anchor="end" font-size="{_f(fs)}" '
+            f'font-weight="{weight}" fill="{_INK}">{xml_escape(name)}</text>'
+        )
+        if a.suppressed or a.distribution is None:
+            row.append(
+                f'<rect x="{_f(bar_x)}" y="{_f(y)}" width="{_f(bar_w)}" height="{_f(bar_height)}" '
+                f'fill="#FFFFFF" stroke="#B8BDBA" stroke-dasharray="4 3"/>'
+                f'<text x="{_f(bar_x + 10)}" y="{_f(cy + fs * 0.3)}" font-size="{_f(fs * 0.85)}" '
+                f'fill="{_MUTED}">Too few answers to show</text>'
+            )
+            stats = f"n={a.n}"
+        else:
+            x = bar_x
+            for v, count in enumerate(a.distribution):
+                if count == 0:
+                    continue
+                w = bar_w * count / a.n
+                row.append(
+                    f'<rect class="seg seg-{v}" x="{_f(x)}" y="{_f(y)}" width="{_f(w)}" '
+                    f'height="{_f(bar_height)}" fill="{BAR_COLOURS[v]}" stroke="#FFFFFF" stroke-width="1"/>'
+                )
+                if w >= text_width(str(count), fs * 0.85) + 8:
+                    row.append(
+                        f'<text x="{_f(x + w / 2)}" y="{_f(cy + fs * 0.3)}" text-anchor="middle" '
+                        f'font-size="{_f(fs * 0.85)}" fill="{_TEXT_ON[v]}">{count}</text>'
+                    )
+                x += w
+            row.append(
+                f'<rect x="{_f(bar_x)}" y="{_f(y)}" width="{_f(bar_w)}" height="{_f(bar_height)}" '
+                f'fill="none" stroke="#8A8F8C" stroke-width="0.75"/>'
+            )
+            stats = f"n={a.n} \u00b7 avg {_fmt_mean(a.mean or 0.0)}"
+            if a.is_split:
+                stats += " \u00b7 split"
+        row.append(
+            f'<text x="{_f(bar_x + bar_w + 10)}" y="{_f(cy + fs * 0.3)}" font-size="{_f(fs * 0.85)}" '
+            f'fill="{_MUTED}">{xml_escape(stats)}</text>'
+        )
+        row.append("</g>")
+        out.append("".join(row))
+        y += bar_height
+    y += pad
+    if top_keys:
+        y += fs * 0.6
+        out.append(
+            f'<circle cx="{_f(pad + fs * 0.4)}" cy="{_f(y - fs * 0.3)}" r="{_f(fs * 0.32)}" fill="#D55E00"/>'
+            f'<text x="{_f(pad + fs * 1.1)}" y="{_f(y)}" font-size="{_f(fs * 0.8)}" fill="{_MUTED}">'
+            f"most present \u00b7 n = answers \u00b7 avg on 0 (not at all) to 4 (all the time)</text>"
+        )
+        y += pad
+    height = y
+    summary = " ".join(_describe(a) for a in aggregates)
+    label = f"Work-avoidance checklist results for {len(aggregates)} forms"
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(width)} {_f(height)}" '
+        f'width="{_f(width)}" height="{_f(height)}" role="img" aria-label="{xml_escape(label)}" '
+        f'class="checklist-bars" font-family="{_FONT}">'
+        f"<title>{heading or xml_escape(label)}</title><desc>{xml_escape(summary)}</desc>"
+        f'<rect width="{_f(width)}" height="{_f(height)}" fill="#FFFFFF"/>'
+    )
+    return head + "\n" + "\n".join(out) + "\n</svg>"
