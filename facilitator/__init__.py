@@ -71,7 +71,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Models of every kind must be imported before the schema is used.
     from facilitator import models  # noqa: F401
     from facilitator.activities import registry
-
     from facilitator.realtime import rooms
     from facilitator.workshops import events as workshop_events
 

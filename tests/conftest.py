@@ -71,8 +71,8 @@ def make_workshop(app: Flask, facilitator: FlaskClient) -> Callable[..., dict[st
         for kind in activities:
             facilitator.post(f"/workshops/{workshop_id}/activities",
                              data={"kind": kind, "title": "", "prompt": "How are you arriving?"})
-        from facilitator.workshops.models import ActivityPhase, Workshop
         from facilitator.workshops import services
+        from facilitator.workshops.models import ActivityPhase, Workshop
 
         with app.app_context():
             workshop = db.session.get(Workshop, workshop_id)

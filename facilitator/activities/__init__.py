@@ -6,10 +6,14 @@ from facilitator.activities.base import ActivityKind
 
 
 def _kinds() -> list[ActivityKind]:
-    from facilitator.activities import check_in
+    from facilitator.activities import check_in, commitment_tree, open_space, stakeholder_map, work_avoidance
 
     return [
         check_in.KIND,
+        stakeholder_map.KIND,
+        open_space.KIND,
+        work_avoidance.KIND,
+        commitment_tree.KIND,
     ]
 
 

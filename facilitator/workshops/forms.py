@@ -2,11 +2,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from facilitator.auth.forms import EMAIL
-
 from facilitator.activities import registry
+from facilitator.auth.forms import EMAIL
 
 
 class WorkshopForm(FlaskForm):
@@ -36,9 +36,9 @@ class ActivityEditForm(FlaskForm):
     visibility = SelectField(
         _l("Who sees names"),
         choices=[
-            ("named", _l("Named: everyone sees who wrote what")),
-            ("facilitators", _l("Named to facilitators only")),
-            ("anonymous", _l("Anonymous: nobody sees who wrote what")),
+            SelectChoice("named", _l("Named: everyone sees who wrote what")),
+            SelectChoice("facilitators", _l("Named to facilitators only")),
+            SelectChoice("anonymous", _l("Anonymous: nobody sees who wrote what")),
         ],
     )
 

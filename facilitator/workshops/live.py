@@ -11,7 +11,15 @@ from facilitator.activities import get_kind
 from facilitator.db import utcnow
 from facilitator.extensions import db
 from facilitator.realtime.protocol import Actor, Role
-from facilitator.realtime.publish import ALL, STAFF, Coalescer, emit_now, participant_audience, room_for, screen_room
+from facilitator.realtime.publish import (
+    ALL,
+    STAFF,
+    Coalescer,
+    emit_now,
+    participant_audience,
+    room_for,
+    screen_room,
+)
 from facilitator.workshops.models import Participant, Presence, Workshop, WorkshopEvent
 from facilitator.workshops.services import activity_public, agenda_public, timer_public, workshop_public
 

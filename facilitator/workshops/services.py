@@ -14,7 +14,7 @@ from facilitator.auth.models import Facilitator
 from facilitator.db import utcnow
 from facilitator.errors import DomainError, NotFound
 from facilitator.extensions import db
-from facilitator.realtime.publish import ALL, STAFF, announce
+from facilitator.realtime.publish import STAFF, announce
 from facilitator.workshops.models import (
     Activity,
     ActivityPhase,

@@ -11,7 +11,15 @@ import pytest
 import socketio
 
 from facilitator.loadtest import run_loadtest
-from tests.live import FAC_EMAIL, FAC_PASSWORD, LiveServer, cookie_header, create_workshop, facilitator_session, join
+from tests.live import (
+    FAC_EMAIL,
+    FAC_PASSWORD,
+    LiveServer,
+    cookie_header,
+    create_workshop,
+    facilitator_session,
+    join,
+)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,27 @@
+from typing import Annotated
+
+from pydantic import Field, StrictInt
+
+from facilitator.analysis.checklist import SCALE_MAX, SCALE_MIN
+from facilitator.realtime.protocol import CommandIn
+
+MAX_EXAMPLE = 500
+FORM_KEY = r"^[a-z0-9_]{1,40}$"
+
+FormKey = Annotated[str, Field(min_length=1, max_length=40, pattern=FORM_KEY)]
+
+
+class RateIn(CommandIn):
+    """Rate one form from 0 (not at all) to 4 (all the time); ``rating: null`` skips the form."""
+
+    activity_id: int = Field(ge=1)
+    form_key: FormKey
+    rating: Annotated[StrictInt, Field(ge=SCALE_MIN, le=SCALE_MAX)] | None
+
+
+class ExampleIn(CommandIn):
+    """Give (or replace) an example for one form; an empty text removes it."""
+
+    activity_id: int = Field(ge=1)
+    form_key: FormKey
+    text: str = Field(default="", max_length=MAX_EXAMPLE)

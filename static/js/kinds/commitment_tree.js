@@ -1,0 +1,319 @@
+// Commitment tree: phones post "I will ..." commitments; the big screen shows the tree growing live
+// (an SVG drawn by the server, loaded as an image), a ticker of the latest ones and a grouped list.
+import { h, readJSON } from "../dom.js";
+
+const EN = {
+  i_will: "I will …", by_when: "By when (optional)", with_whom: "With whom (optional, separate names with commas)",
+  branch: "Branch", no_branch: "No branch", commit: "Commit", save_changes: "Save changes", cancel: "Cancel",
+  edit: "Edit", withdraw: "Withdraw", withdraw_confirm: "Withdraw this commitment?", yours: "Your commitments",
+  none_yet: "No commitments yet.", latest: "Latest commitments", all_by_branch: "All commitments by branch",
+  no_theme: "No theme yet", follow_up: "Your follow-up link", save_link: "Save this link.", copy: "Copy link",
+  copied: "Copied", hidden_from_screen: "Hidden from the screen by the facilitator", show_list: "Show as a list",
+  show_tree: "Show the tree", tree_alt: "The commitment tree.", csv: "Download CSV", svg: "Download the tree (SVG)",
+  overview: "Follow-up: who has updated", with: "with", by: "by", limit: "You have made the most commitments allowed.",
+  too_many_people: "Please name at most 8 people or organisations.",
+};
+const MAX_WHO = 8;
+const CSS = "/static/css/kinds/commitment_tree.css";
+
+function loadStyles() {
+  if (document.querySelector(`link[href="${CSS}"]`)) return;
+  document.head.append(h("link", { rel: "stylesheet", href: CSS }));
+}
+
+export function mount(root, activity, ctx) {
+  loadStyles();
+  const base = ctx.t || {};
+  let s = { ...EN, ...(activity.state?.t || {}) };
+  const items = new Map(); // id -> commitment as this viewer may see it
+  const mine = new Map(); // id -> own commitment (phones)
+  let followUp = null;
+  let maxEach = 5;
+  let editing = null; // id of the own commitment being edited
+  let showList = false;
+  const workshopId = readJSON("boot").workshop;
+
+  function load(state) {
+    if (!state) return;
+    s = { ...EN, ...(state.t || {}) };
+    items.clear();
+    for (const c of state.commitments || []) items.set(c.id, c);
+    if (state.mine) {
+      mine.clear();
+      for (const c of state.mine) mine.set(c.id, c);
+    }
+    if ("follow_up_url" in state) followUp = state.follow_up_url;
+    if (state.max_each) maxEach = state.max_each;
+  }
+  load(activity.state);
+
+  const branches = () => activity.config?.branches || [];
+  const branchName = (id) => branches().find((b) => b.id === id)?.label || "";
+  const namesShown = () => Boolean(activity.config?.show_names ?? true) && activity.visibility === "named";
+  const visible = () => [...items.values()].filter((c) => ctx.view === "console" || !c.is_hidden);
+  const treeUrl = (extra = "") =>
+    `/workshops/${workshopId}/activities/${activity.id}/tree.svg${extra}`;
+
+  const prompt = h(ctx.view === "screen" ? "h1" : "h2", { class: "prompt", text: activity.prompt || activity.title });
+  root.append(prompt);
+
+  // ---- phone -----------------------------------------------------------------------------------
+  let form = null;
+  let status = null;
+  let fields = null;
+  const mineList = h("ul", { class: "plain ct-mine" });
+  const followBox = h("div", { class: "ct-follow-link" });
+
+  if (ctx.view === "phone") {
+    fields = {
+      text: h("textarea", { id: "ct-text", maxlength: "300", rows: "3", required: true }),
+      when: h("input", { id: "ct-when", type: "date", min: "2000-01-01", max: "2100-12-31" }),
+      who: h("input", { id: "ct-who", type: "text", maxlength: String(MAX_WHO * 82), autocomplete: "off" }),
+      branch: h("select", { id: "ct-branch" }),
+    };
+    status = h("p", { class: "form-status", role: "status", "aria-live": "polite" });
+    const submit = h("button", { type: "submit", class: "primary big" });
+    const cancel = h("button", { type: "button", class: "ct-cancel", hidden: true,
+      onclick: () => { editing = null; resetForm(); render(); } });
+    form = h("form", { class: "answer-form ct-form", novalidate: true },
+      h("label", { for: "ct-text", "data-s": "i_will" }), fields.text,
+      h("div", { class: "ct-branch-field" }, h("label", { for: "ct-branch", "data-s": "branch" }), fields.branch),
+      h("label", { for: "ct-when", "data-s": "by_when" }), fields.when,
+      h("label", { for: "ct-who", "data-s": "with_whom" }), fields.who,
+      submit, cancel, status);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const text = fields.text.value.trim();
+      if (!text) { fields.text.focus(); return; }
+      const who = fields.who.value.split(/[,;\n]/).map((x) => x.trim()).filter(Boolean);
+      if (who.length > MAX_WHO) { status.textContent = s.too_many_people; fields.who.focus(); return; }
+      const payload = {
+        activity_id: activity.id, text, with_whom: who.map((x) => x.slice(0, 80)),
+        by_when: fields.when.value || null,
+        branch_id: fields.branch.value ? Number(fields.branch.value) : null,
+      };
+      const editId = editing;
+      if (editId) payload.commitment_id = editId;
+      submit.disabled = true;
+      status.textContent = base.saving || "…";
+      const res = await ctx.send(editId ? "commitment:edit" : "commitment:post", payload);
+      submit.disabled = false;
+      if (res.ok) {
+        const id = res.data.id;
+        const prev = mine.get(id) || {};
+        mine.set(id, { ...prev, ...items.get(id), id, text, with_whom: payload.with_whom,
+          by_when: payload.by_when, branch_id: payload.branch_id, status: prev.status || "not_started", mine: true });
+        if (res.data.follow_up_url) followUp = res.data.follow_up_url;
+        editing = null;
+        resetForm();
+        status.textContent = base.saved || "";
+        render();
+      } else status.textContent = res.error.message;
+    });
+    root.append(form, h("section", { class: "ct-mine-box" }, h("h3", { "data-s": "yours" }), mineList), followBox);
+    // A phone that got this activity from a broadcast has no "mine": ask for its own view.
+    if (!activity.state || !("mine" in activity.state)) {
+      ctx.send("activity:state", { activity_id: activity.id }).then((res) => {
+        if (res.ok && res.data?.state) { load(res.data.state); render(); }
+      });
+    }
+  }
+
+  function resetForm() {
+    if (!fields) return;
+    fields.text.value = ""; fields.when.value = ""; fields.who.value = ""; fields.branch.value = "";
+  }
+
+  function startEdit(c) {
+    editing = c.id;
+    fields.text.value = c.text;
+    fields.when.value = c.by_when || "";
+    fields.who.value = (c.with_whom || []).join(", ");
+    fields.branch.value = c.branch_id ? String(c.branch_id) : "";
+    render();
+    fields.text.focus();
+  }
+
+  function renderBranchSelect() {
+    const current = fields.branch.value;
+    fields.branch.replaceChildren(h("option", { value: "", text: s.no_branch }),
+      ...branches().map((b) => h("option", { value: String(b.id), text: b.label })));
+    fields.branch.value = branches().some((b) => String(b.id) === current) ? current : "";
+    form.querySelector(".ct-branch-field").hidden = branches().length === 0;
+  }
+
+  function renderPhone() {
+    form.querySelectorAll("[data-s]").forEach((el) => { el.textContent = s[el.dataset.s]; });
+    mineList.parentElement.querySelector("h3").textContent = s.yours;
+    renderBranchSelect();
+    const open = activity.phase === "open";
+    const full = !editing && mine.size >= maxEach;
+    form.querySelectorAll("textarea,input,select,button[type=submit]").forEach((el) => { el.disabled = !open || full; });
+    form.querySelector("button[type=submit]").textContent = editing ? s.save_changes : s.commit;
+    const cancel = form.querySelector(".ct-cancel");
+    cancel.textContent = s.cancel;
+    cancel.hidden = !editing;
+    if (!open) status.textContent = activity.phase === "closed" ? base.is_closed || "" : base.not_open || "";
+    else if (full) status.textContent = s.limit;
+    else if ([base.is_closed, base.not_open, s.limit].includes(status.textContent)) status.textContent = "";
+
+    const own = [...mine.values()].sort((a, b) => a.id - b.id);
+    mineList.replaceChildren(...own.map((c) => {
+      const li = h("li", { class: `card ct-own${c.is_hidden ? " is-hidden" : ""}`, dataset: { id: String(c.id) } },
+        h("p", { class: "ct-text", text: c.text }), meta(c));
+      if (c.is_hidden) li.append(h("p", { class: "muted small", text: s.hidden_from_screen }));
+      if (open) {
+        li.append(h("div", { class: "actions" },
+          h("button", { type: "button", class: "small", text: s.edit, onclick: () => startEdit(c) }),
+          h("button", { type: "button", class: "small danger", text: s.withdraw, onclick: async () => {
+            if (!window.confirm(s.withdraw_confirm)) return;
+            const res = await ctx.send("commitment:withdraw", { activity_id: activity.id, commitment_id: c.id });
+            if (res.ok) { mine.delete(c.id); items.delete(c.id); if (editing === c.id) { editing = null; resetForm(); } render(); }
+            else status.textContent = res.error.message;
+          } })));
+      }
+      return li;
+    }));
+    if (!own.length) mineList.append(h("li", { class: "muted", text: s.none_yet }));
+
+    followBox.replaceChildren();
+    if (followUp) {
+      const link = h("a", { href: followUp, class: "ct-link", text: followUp, rel: "noreferrer" });
+      const copy = h("button", { type: "button", class: "small", text: s.copy, onclick: async () => {
+        try { await navigator.clipboard.writeText(followUp); copy.textContent = s.copied; }
+        catch { window.getSelection()?.selectAllChildren(link); }
+      } });
+      followBox.append(h("h3", { text: s.follow_up }), h("p", { class: "hint", text: s.save_link }),
+        h("p", { class: "ct-link-row" }, link), copy);
+    }
+  }
+
+  // ---- shared pieces ------------------------------------------------------------------------------
+  function meta(c) {
+    const bits = [];
+    if (c.author && namesShown()) bits.push(c.author);
+    if (c.branch_id && branchName(c.branch_id)) bits.push(branchName(c.branch_id));
+    if (c.by_when) bits.push(`${s.by} ${c.by_when}`);
+    if (c.with_whom?.length) bits.push(`${s.with} ${c.with_whom.join(", ")}`);
+    return h("p", { class: "ct-meta-line", text: bits.join(" · ") });
+  }
+
+  function groupedList() {
+    const groups = new Map(branches().map((b) => [b.id, { label: b.label, list: [] }]));
+    const loose = { label: s.no_theme, list: [] };
+    for (const c of visible().sort((a, b) => a.id - b.id)) (groups.get(c.branch_id) || loose).list.push(c);
+    const all = [...groups.values(), loose].filter((g) => g.list.length);
+    return h("div", { class: "ct-groups" }, ...all.map((g) => h("section", { class: "ct-group" },
+      h("h3", { text: `${g.label} (${g.list.length})` }),
+      h("ul", { class: "plain" }, ...g.list.map((c) => {
+        const li = h("li", { class: `ct-item${c.is_hidden ? " is-hidden" : ""}`, dataset: { id: String(c.id) } },
+          h("span", { class: "ct-text", text: c.text }), meta(c));
+        if (ctx.view === "console") {
+          const hidden = c.is_hidden;
+          if (hidden) li.prepend(h("span", { class: "badge", text: base.hidden_item || "hidden" }));
+          li.append(h("button", { type: "button", class: "small", text: hidden ? base.restore || "Restore" : base.hide || "Hide",
+            onclick: () => {
+              const reason = hidden ? "" : window.prompt(base.hide_reason || "Why?") || "";
+              if (!hidden && !reason.trim()) return;
+              ctx.send(hidden ? "item:restore" : "item:hide",
+                { activity_id: activity.id, item_type: "commitment", item_id: c.id, reason });
+            } }));
+        }
+        return li;
+      })))));
+  }
+
+  // ---- screen and console ------------------------------------------------------------------------
+  let img = null;
+  let body = null;
+  let ticker = null;
+  let toggle = null;
+  let refreshTimer = null;
+  let version = 0;
+  const arrived = new Set(); // leaves posted since the last drawing: they fade in
+  if (ctx.view !== "phone") {
+    img = h("img", { class: "ct-tree", src: treeUrl(`?title=0&v=${version}`), alt: s.tree_alt, width: "1600", height: "900" });
+    body = h("div", { class: "ct-body" });
+    ticker = h("ol", { class: "plain ct-ticker", "aria-label": s.latest });
+    toggle = h("button", { type: "button", class: "small ct-toggle", onclick: () => { showList = !showList; render(); } });
+    const side = h("aside", { class: "ct-side" }, h("h2", { class: "ct-side-title", text: s.latest }), ticker, toggle);
+    root.append(h("div", { class: `ct-stage ct-${ctx.view}` }, body, side));
+    if (ctx.view === "console") {
+      const prefix = `/workshops/${workshopId}/activities/${activity.id}`;
+      root.append(h("p", { class: "actions ct-links" },
+        h("a", { class: "button", href: `${prefix}/commitments.csv`, text: s.csv }),
+        h("a", { class: "button", href: `${prefix}/tree.svg?download=1`, text: s.svg }),
+        h("a", { class: "button", href: `${prefix}/follow-up`, text: s.overview })));
+    }
+  }
+
+  function refreshTree() {
+    if (!img) return;
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => {
+      version += 1;
+      const next = new Image();
+      const fresh = [...arrived].slice(-20).join(",");
+      arrived.clear();
+      const url = treeUrl(`?title=0&new=${fresh}&v=${version}`);
+      next.onload = () => { img.src = url; };
+      next.src = url; // load first, then swap: no blank frame on the projector
+    }, 400);
+  }
+
+  function renderStage() {
+    const list = visible().sort((a, b) => b.id - a.id);
+    ticker.replaceChildren(...list.slice(0, 6).map((c) => h("li", { class: `ct-tick${c.is_hidden ? " is-hidden" : ""}` },
+      h("span", { class: "ct-text", text: c.text }), meta(c))));
+    if (!list.length) ticker.append(h("li", { class: "muted", text: s.none_yet }));
+    toggle.textContent = showList ? s.show_tree : s.show_list;
+    img.alt = s.tree_alt;
+    // The tree image and the grouped list (its text alternative) are both in the page; one is shown.
+    const listNode = groupedList();
+    if (showList) body.replaceChildren(listNode);
+    else {
+      body.replaceChildren(img, h("details", { class: "ct-alt", open: ctx.view === "console" },
+        h("summary", { text: s.all_by_branch }), listNode));
+    }
+  }
+
+  function render() {
+    if (ctx.view === "phone") renderPhone();
+    else renderStage();
+  }
+  render();
+
+  return {
+    event(name, data) {
+      let treeChanged = false;
+      if (name === "commitment:posted" || name === "commitment:edited") {
+        const c = data.commitment;
+        if (name === "commitment:posted") arrived.add(c.id);
+        items.set(c.id, { ...items.get(c.id), ...c });
+        if (mine.has(c.id) || c.mine) mine.set(c.id, { ...mine.get(c.id), ...c });
+        treeChanged = true;
+      } else if (name === "commitment:withdrawn") {
+        items.delete(data.commitment_id);
+        mine.delete(data.commitment_id);
+        treeChanged = true;
+      } else if (name === "item:hidden" && data.item_type === "commitment") {
+        const c = items.get(data.item_id);
+        if (c) c.is_hidden = true;
+        if (ctx.view !== "console") items.delete(data.item_id);
+        const own = mine.get(data.item_id);
+        if (own) own.is_hidden = true;
+        treeChanged = true;
+      } else if (name === "item:restored" && data.item_type === "commitment") {
+        items.set(data.item_id, { ...items.get(data.item_id), ...data.item, is_hidden: false });
+        const own = mine.get(data.item_id);
+        if (own) own.is_hidden = false;
+        treeChanged = true;
+      } else if (name === "activity:updated") {
+        treeChanged = true; // branches, prompt or names may have changed
+      }
+      render();
+      if (treeChanged) refreshTree();
+    },
+    destroy() { clearTimeout(refreshTimer); },
+  };
+}

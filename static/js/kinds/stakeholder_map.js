@@ -1,0 +1,603 @@
+// Stakeholder map: phones add stakeholders and relationships with forms; the screen and the console
+// draw the network with Cytoscape at server positions, beside findings and a sortable table.
+import { h } from "../dom.js";
+
+const PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"];
+const OTHER = "#8C8C8C";
+const MISSING = "#E5E5E5";
+const SCALE = 1000; // server positions are in the unit square
+const STANCES = ["", "champion", "supporter", "neutral", "sceptic", "opponent", "unknown"];
+const MAX_WORKS_WITH = 12;
+
+export function mount(root, activity, ctx) {
+  const t = ctx.t;
+  const state = activity.state || {};
+  const w = { ...(state.words || {}) };
+  const word = (k) => w[k] || t[k] || k;
+  let config = { ...(activity.config || {}), ...(state.config || {}) };
+  const people = new Map();
+  const ties = new Map();
+  for (const s of state.stakeholders || []) people.set(s.id, s);
+  for (const r of state.relationships || []) ties.set(r.id, r);
+  const mine = new Set(state.mine || []);
+  const myTies = new Set(state.my_relationships || []);
+  let me = state.me ?? null;
+  let analysis = state.analysis || null;
+  const staffView = ctx.view === "console";
+
+  const shown = (s) => s && (staffView || !s.is_hidden);
+  const tieShown = (r) => shown(r) && shown(people.get(r.source)) && shown(people.get(r.target));
+  const visiblePeople = () => [...people.values()].filter(shown);
+  const visibleTies = () => [...ties.values()].filter(tieShown);
+  const byName = (a, b) => a.name.localeCompare(b.name);
+  const label = (s) => (s.organisation && s.organisation !== s.name ? `${s.name} · ${s.organisation}` : s.name);
+
+  const prompt = h(ctx.view === "screen" ? "h1" : "h2", { class: "prompt", text: activity.prompt || activity.title });
+  const status = h("p", { class: "form-status map-status", role: "status", "aria-live": "polite" });
+  root.append(prompt, status);
+
+  function say(text) { status.textContent = text || ""; }
+  function canChange() { return activity.phase === "open" && !config.locked; }
+  function lockText() {
+    if (activity.phase === "closed") return t.is_closed;
+    if (activity.phase !== "open") return t.not_open;
+    if (config.locked) return word("locked");
+    return "";
+  }
+
+  // ---- shared form bits -------------------------------------------------------------------------
+  let uid = 0;
+  const nextId = (p) => `sm-${activity.id}-${p}-${++uid}`;
+  function field(text, control, hint) {
+    return h("div", { class: "field" }, h("label", { for: control.id, text }), hint || null, control);
+  }
+  function select(id, options, value = "") {
+    const el = h("select", { id });
+    for (const [v, text] of options) el.append(h("option", { value: v, text, selected: v === value }));
+    return el;
+  }
+  const kindOptions = (list) => [["", "—"], ...(list || []).map((k) => [k, k])];
+  const scaleOptions = [["", "—"], ...[1, 2, 3, 4, 5].map((n) => [String(n), String(n)])];
+  const stanceOptions = STANCES.map((s) => [s, s ? word(s) : "—"]);
+
+  // A searchable single choice: a text filter over a list of stakeholders (no drag, big targets).
+  function picker(labelText, { multiple = false } = {}) {
+    const id = nextId("pick");
+    const filter = h("input", { id, type: "search", autocomplete: "off", placeholder: word("filter") });
+    const list = h("select", { id: `${id}-list`, size: "6", class: "map-picker-list", "aria-label": labelText, multiple });
+    function fill() {
+      const q = filter.value.trim().toLowerCase();
+      const keep = new Set([...list.selectedOptions].map((o) => o.value));
+      const rows = visiblePeople().filter((s) => !s.is_hidden).sort(byName)
+        .filter((s) => !q || label(s).toLowerCase().includes(q) || (s.aliases || []).some((a) => a.toLowerCase().includes(q)));
+      list.replaceChildren(...rows.slice(0, 200).map((s) =>
+        h("option", { value: String(s.id), text: label(s), selected: keep.has(String(s.id)) })));
+    }
+    filter.addEventListener("input", fill);
+    fill();
+    const wrap = h("div", { class: "field map-picker" }, h("label", { for: id, text: labelText }), filter, list);
+    return {
+      el: wrap, fill,
+      value: () => (multiple ? [...list.selectedOptions].map((o) => Number(o.value)) : Number(list.value) || null),
+      set(idValue) { filter.value = ""; fill(); list.value = String(idValue); },
+      clear() { filter.value = ""; list.selectedIndex = -1; fill(); },
+    };
+  }
+
+  // ---- phone ------------------------------------------------------------------------------------
+  const pickers = [];
+  let phoneList = null;
+  let phoneForms = [];
+  if (ctx.view === "phone") buildPhone();
+
+  function stakeholderForm(existing, onDone) {
+    const f = {
+      name: h("input", { id: nextId("name"), maxlength: "120", required: true, autocomplete: "off", value: existing?.name || "" }),
+      kind: select(nextId("kind"), kindOptions(config.stakeholder_kinds), existing?.kind || ""),
+      organisation: h("input", { id: nextId("org"), maxlength: "120", list: `sm-orgs-${activity.id}`, value: existing?.organisation || "" }),
+      sector: h("input", { id: nextId("sector"), maxlength: "80", list: `sm-sectors-${activity.id}`, value: existing?.sector || "" }),
+      influence: select(nextId("inf"), scaleOptions, existing?.influence ? String(existing.influence) : ""),
+      interest: select(nextId("int"), scaleOptions, existing?.interest ? String(existing.interest) : ""),
+      stance: select(nextId("stance"), stanceOptions, existing?.stance || ""),
+      at_stake: h("textarea", { id: nextId("stake"), maxlength: "500", rows: "2" }),
+      loyalties: h("textarea", { id: nextId("loyal"), maxlength: "500", rows: "2" }),
+      losses: h("textarea", { id: nextId("loss"), maxlength: "500", rows: "2" }),
+    };
+    for (const k of ["at_stake", "loyalties", "losses"]) f[k].value = existing?.[k] || "";
+    const suggest = h("div", { class: "map-similar", hidden: true });
+    const button = h("button", { type: "submit", class: "primary big", text: existing ? word("save") : word("add") });
+    const form = h("form", { class: "map-form", novalidate: true },
+      field(word("name"), f.name), field(word("kind"), f.kind), field(word("organisation"), f.organisation),
+      field(word("sector"), f.sector),
+      h("div", { class: "map-row" }, field(word("influence"), f.influence), field(word("interest"), f.interest)),
+      field(word("stance"), f.stance),
+      h("details", {}, h("summary", { text: word("more") }),
+        field(word("at_stake"), f.at_stake), field(word("loyalties"), f.loyalties), field(word("losses"), f.losses)),
+      suggest, button);
+    function payload() {
+      const p = { activity_id: activity.id };
+      for (const [k, el] of Object.entries(f)) {
+        const v = el.value.trim();
+        if (k === "influence" || k === "interest") p[k] = existing ? Number(v || 0) : (v ? Number(v) : null);
+        else p[k] = v;
+      }
+      return p;
+    }
+    async function submit(confirmNew) {
+      const p = payload();
+      if (!p.name) { f.name.focus(); return; }
+      button.disabled = true;
+      say(t.saving);
+      let res;
+      if (existing) res = await ctx.send("stakeholder:edit", { ...p, stakeholder_id: existing.id });
+      else res = await ctx.send("stakeholder:add", { ...p, confirm_new: confirmNew });
+      button.disabled = false;
+      if (!res.ok) { say(res.error.message); return; }
+      if (!existing && res.data.added === false) { showSimilar(res.data.similar); say(""); return; }
+      suggest.hidden = true;
+      if (!existing) { mine.add(res.data.id); form.reset(); }
+      say(existing ? t.saved : word("added"));
+      onDone?.(res.data);
+      render();
+    }
+    function showSimilar(list) {
+      suggest.replaceChildren(h("p", { text: word("did_you_mean") }),
+        h("ul", { class: "plain" }, list.map((s) => h("li", {},
+          h("span", { text: label(s) }), " ",
+          h("button", { type: "button", class: "small", text: word("use_this"), onclick: () => {
+            suggest.hidden = true; form.reset(); say(`${word("use_this")}: ${s.name}`);
+            pickers[0]?.set(s.id);
+          } })))),
+        h("button", { type: "button", text: word("add_anyway"), onclick: () => submit(true) }));
+      suggest.hidden = false;
+    }
+    form.addEventListener("submit", (e) => { e.preventDefault(); submit(false); });
+    return form;
+  }
+
+  function relationshipForm() {
+    const from = picker(word("from"));
+    const to = picker(word("to"));
+    pickers.push(from, to);
+    const kind = select(nextId("rkind"), kindOptions(config.relationship_kinds), (config.relationship_kinds || [])[0] || "");
+    const strength = select(nextId("strength"), [["1", word("weak")], ["2", word("medium")], ["3", word("strong")]], "2");
+    const directed = h("input", { type: "checkbox", id: nextId("dir") });
+    const needed = h("input", { type: "checkbox", id: nextId("need") });
+    const button = h("button", { type: "submit", class: "primary big", text: word("add") });
+    const form = h("form", { class: "map-form", novalidate: true }, from.el, to.el,
+      field(word("kind"), kind), field(word("strength"), strength),
+      h("div", { class: "check" }, directed, h("label", { for: directed.id, text: word("directed") })),
+      h("div", { class: "check" }, needed, h("label", { for: needed.id, text: word("needed") })), button);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const a = from.value();
+      const b = to.value();
+      if (!a || !b || a === b) { say(word("choose_two")); return; }
+      button.disabled = true;
+      say(t.saving);
+      const res = await ctx.send("relationship:add", { activity_id: activity.id, source_id: a, target_id: b,
+        kind: kind.value, strength: Number(strength.value), directed: directed.checked, is_needed: needed.checked });
+      button.disabled = false;
+      if (!res.ok) { say(res.error.message); return; }
+      myTies.add(res.data.id);
+      from.clear(); to.clear(); needed.checked = false; directed.checked = false;
+      say(word("added"));
+    });
+    return form;
+  }
+
+  function joinForm() {
+    const org = h("input", { id: nextId("myorg"), maxlength: "120", list: `sm-orgs-${activity.id}`, value: ctx.me?.organisation || "" });
+    const who = picker(word("works_with"), { multiple: true });
+    pickers.push(who);
+    const kind = select(nextId("jkind"), kindOptions(config.relationship_kinds),
+      (config.relationship_kinds || []).find((k) => k.toLowerCase() === "collaborates") || "");
+    const button = h("button", { type: "submit", class: "primary big", text: word("put_me") });
+    const form = h("form", { class: "map-form", novalidate: true }, field(word("organisation"), org), who.el,
+      field(word("kind"), kind), button);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const chosen = who.value().slice(0, MAX_WORKS_WITH);
+      button.disabled = true;
+      say(t.saving);
+      const res = await ctx.send("map:join", { activity_id: activity.id, organisation: org.value.trim(),
+        works_with: config.allow_relationships === false ? [] : chosen, kind: kind.value });
+      button.disabled = false;
+      if (!res.ok) { say(res.error.message); return; }
+      me = res.data.stakeholder_id;
+      mine.add(me);
+      for (const id of res.data.added || []) mine.add(id);
+      for (const id of res.data.relationship_ids || []) myTies.add(id);
+      who.clear();
+      say(word("on_map"));
+      render();
+    });
+    return form;
+  }
+
+  function buildPhone() {
+    root.append(h("datalist", { id: `sm-orgs-${activity.id}` }), h("datalist", { id: `sm-sectors-${activity.id}` }));
+    const addForm = stakeholderForm(null);
+    const sections = [
+      h("details", { class: "map-section", open: true }, h("summary", { text: word("add_stakeholder") }), addForm),
+    ];
+    if (config.allow_relationships !== false) {
+      sections.push(h("details", { class: "map-section" }, h("summary", { text: word("add_relationship") }), relationshipForm()));
+    }
+    sections.push(h("details", { class: "map-section" }, h("summary", { text: word("put_me") }), joinForm()));
+    phoneForms = sections;
+    phoneList = h("ul", { class: "plain map-list", "aria-label": word("stakeholders") });
+    root.append(...sections, h("h3", { text: word("stakeholders") }), phoneList);
+  }
+
+  function renderPhone() {
+    const open = canChange();
+    for (const section of phoneForms) {
+      section.querySelectorAll("input,select,textarea,button").forEach((el) => { el.disabled = !open; });
+    }
+    const note = lockText();
+    if (note) say(note);
+    else if ([t.is_closed, t.not_open, word("locked")].includes(status.textContent)) say("");
+    const orgs = new Set();
+    const sectors = new Set();
+    for (const s of visiblePeople()) { if (s.organisation) orgs.add(s.organisation); if (s.sector) sectors.add(s.sector); }
+    const fillList = (id, values) => document.getElementById(id)?.replaceChildren(
+      ...[...values].sort().slice(0, 300).map((v) => h("option", { value: v })));
+    fillList(`sm-orgs-${activity.id}`, orgs);
+    fillList(`sm-sectors-${activity.id}`, sectors);
+    for (const p of pickers) p.fill();
+    const rows = visiblePeople().sort(byName);
+    phoneList.replaceChildren(...(rows.length ? rows : []).map((s) => {
+      const li = h("li", { class: "map-item" }, h("span", { class: "map-name", text: label(s) }),
+        s.kind ? h("span", { class: "badge", text: s.kind }) : null,
+        mine.has(s.id) ? h("span", { class: "badge mine", text: s.id === me ? word("you") : word("mine") }) : null);
+      if (mine.has(s.id) && open) {
+        li.append(h("button", { type: "button", class: "small", text: word("edit"), onclick: () => {
+          const form = stakeholderForm(s, () => form.remove());
+          li.append(form, h("button", { type: "button", class: "small", text: word("cancel"), onclick: (e) => { form.remove(); e.target.remove(); } }));
+        } }));
+      }
+      return li;
+    }));
+    if (!rows.length) phoneList.append(h("li", { class: "muted", text: word("empty") }));
+  }
+
+  // ---- screen and console -----------------------------------------------------------------------
+  let cy = null;
+  let focusId = null;
+  const ui = {};
+  const filters = { organisation: "", sector: "", kind: "" };
+  let steps = 1;
+  let sortKey = "name";
+  let sortUp = true;
+  let gridView = false;
+  if (ctx.view !== "phone") buildBoard();
+
+  function buildBoard() {
+    ui.canvas = h("div", { class: "map-canvas", role: "img", "aria-label": word("map_label") });
+    ui.legend = h("ul", { class: "plain map-legend", "aria-label": word("colour_by") });
+    ui.findings = h("ul", { class: "map-findings" });
+    ui.table = h("table", { class: "map-table" });
+    ui.controls = h("div", { class: "map-controls" });
+    const side = h("aside", { class: "map-side" },
+      ui.controls, h("h3", { text: word("colour_by") }), ui.legend,
+      h("h3", { text: word("findings") }), ui.findings);
+    const details = h("details", { class: "map-table-wrap", open: ctx.view === "console" },
+      h("summary", { text: word("table") }), ui.table);
+    root.append(h("div", { class: `map-board map-${ctx.view}` }, ui.canvas, side), details);
+    buildControls();
+    import("../../vendor/cytoscape-3.34.4.esm.min.js").then(({ default: cytoscape }) => {
+      cy = cytoscape({
+        container: ui.canvas,
+        elements: [],
+        layout: { name: "preset" },
+        minZoom: 0.1, maxZoom: 4, wheelSensitivity: 0.3,
+        style: [
+          { selector: "node", style: {
+            width: "data(size)", height: "data(size)", "background-color": "data(colour)", label: "data(label)",
+            color: ctx.view === "screen" ? "#f4f6f8" : "#1b1f24", "font-size": ctx.view === "screen" ? 20 : 13,
+            "min-zoomed-font-size": 7, "text-valign": "bottom", "text-margin-y": 4,
+            "text-outline-color": ctx.view === "screen" ? "#0f1b24" : "#ffffff", "text-outline-width": 2,
+            "border-width": 1.5, "border-color": "#ffffff" } },
+          { selector: "node.hidden-item", style: { opacity: 0.35, "border-style": "dashed", "border-color": "#d55e00" } },
+          { selector: "edge", style: { "curve-style": "bezier", width: "data(width)", "line-color": "#9aa4ad",
+            "target-arrow-color": "#9aa4ad", "target-arrow-shape": "data(arrow)", opacity: 0.75 } },
+          { selector: "edge.needed", style: { "line-style": "dashed", "line-color": "#e69f00", "target-arrow-color": "#e69f00" } },
+          { selector: ".filtered", style: { display: "none" } },
+          { selector: ".faded", style: { opacity: 0.1 } },
+          { selector: "node.focus", style: { "border-width": 4, "border-color": "#F0E442" } },
+        ],
+      });
+      cy.on("tap", "node", (e) => { focusId = Number(e.target.id()); applyFocus(); });
+      cy.on("tap", (e) => { if (e.target === cy) { focusId = null; applyFocus(); } });
+      syncGraph(true);
+    }).catch(() => { ui.canvas.textContent = word("table"); });
+  }
+
+  function buildControls() {
+    const colour = select(nextId("colour"), ["organisation", "sector", "community", "kind", "stance"].map((k) => [k, word(k)]), config.colour_by || "organisation");
+    const size = select(nextId("size"), ["degree", "betweenness", "pagerank", "none"].map((k) => [k, word(k)]), config.size_by || "degree");
+    const change = (key, el) => el.addEventListener("change", () => {
+      config = { ...config, [key]: el.value };
+      if (staffView) ctx.send("map:configure", { activity_id: activity.id, [key]: el.value });
+      if ((el.value === "community" || el.value === "betweenness" || el.value === "pagerank") && !analysis) analyse();
+      render();
+    });
+    change("colour_by", colour);
+    change("size_by", size);
+    ui.colour = colour;
+    ui.size = size;
+    const filterSelect = (key, text) => {
+      const el = select(nextId(key), [["", `${text}: —`]]);
+      el.addEventListener("change", () => { filters[key] = el.value; render(); });
+      ui[`filter_${key}`] = el;
+      return h("div", { class: "field" }, h("label", { for: el.id, text }), el);
+    };
+    const stepSel = select(nextId("steps"), [["1", "1"], ["2", "2"], ["3", "3"]], "1");
+    stepSel.addEventListener("change", () => { steps = Number(stepSel.value); applyFocus(); });
+    const rows = [
+      field(word("colour_by"), colour), field(word("size_by"), size),
+      filterSelect("organisation", word("organisation")), filterSelect("sector", word("sector")),
+      filterSelect("kind", word("relationships")), field(word("steps"), stepSel),
+      h("button", { type: "button", class: "small", text: "⊞ " + word("influence") + " × " + word("interest"),
+        "aria-pressed": "false", onclick: (e) => { gridView = !gridView; e.target.setAttribute("aria-pressed", String(gridView)); syncGraph(true); } }),
+      h("button", { type: "button", class: "small", text: word("show_all"), onclick: () => {
+        focusId = null; for (const k of Object.keys(filters)) { filters[k] = ""; ui[`filter_${k}`].value = ""; } render(); cy?.fit(undefined, 30);
+      } }),
+      h("button", { type: "button", class: "small", text: word("analyse"), onclick: analyse }),
+    ];
+    if (staffView) {
+      ui.lock = h("button", { type: "button", class: "small", onclick: () =>
+        ctx.send("map:lock", { activity_id: activity.id, locked: !config.locked }) });
+      rows.push(
+        h("button", { type: "button", class: "small", text: word("relayout"), onclick: () => ctx.send("map:relayout", { activity_id: activity.id, fresh: false }) }),
+        h("button", { type: "button", class: "small", text: word("relayout_fresh"), onclick: () => ctx.send("map:relayout", { activity_id: activity.id, fresh: true }) }),
+        ui.lock);
+    }
+    ui.controls.append(...rows, h("p", { class: "muted small", text: word("focus_hint") }));
+  }
+
+  async function analyse() {
+    const res = await ctx.send("map:analyse", { activity_id: activity.id });
+    if (res.ok && res.data && res.data.measures) { analysis = res.data; render(); }
+  }
+
+  function groupOf(s) {
+    const by = config.colour_by || "organisation";
+    if (by === "community") {
+      const m = analysis?.measures?.[String(s.id)];
+      return m ? `${word("community")} ${m.community + 1}` : "";
+    }
+    return (s[by] || "").trim();
+  }
+
+  function colours() {
+    const counts = new Map();
+    const shownAs = new Map();
+    for (const s of visiblePeople()) {
+      const g = groupOf(s);
+      const key = g.toLowerCase();
+      if (!key) continue;
+      counts.set(key, (counts.get(key) || 0) + 1);
+      if (!shownAs.has(key)) shownAs.set(key, g);
+    }
+    const ranked = [...counts.keys()].sort((a, b) => counts.get(b) - counts.get(a) || a.localeCompare(b));
+    const map = new Map(ranked.slice(0, PALETTE.length).map((k, i) => [k, PALETTE[i]]));
+    const legend = ranked.slice(0, PALETTE.length).map((k) => [shownAs.get(k), map.get(k)]);
+    if (ranked.length > PALETTE.length) legend.push([word("other"), OTHER]);
+    if (visiblePeople().some((s) => !groupOf(s))) legend.push([word("not_recorded"), MISSING]);
+    return { colour: (s) => { const k = groupOf(s).toLowerCase(); return k ? map.get(k) || OTHER : MISSING; }, legend };
+  }
+
+  function degrees() {
+    const d = new Map();
+    for (const r of visibleTies()) {
+      if (r.is_needed) continue;
+      d.set(r.source, (d.get(r.source) || 0) + 1);
+      d.set(r.target, (d.get(r.target) || 0) + 1);
+    }
+    return d;
+  }
+
+  function measure(s, key, deg) {
+    if (key === "degree") return deg.get(s.id) || 0;
+    const m = analysis?.measures?.[String(s.id)];
+    return m ? m[key] ?? 0 : deg.get(s.id) || 0;
+  }
+
+  function sizer() {
+    const key = config.size_by || "degree";
+    const deg = degrees();
+    const people = visiblePeople();
+    const useKey = key === "none" ? null : (key !== "degree" && !analysis ? "degree" : key);
+    const max = Math.max(1e-9, ...people.map((s) => (useKey ? measure(s, useKey, deg) : 0)));
+    const small = ctx.view === "screen" ? 26 : 24; // stays a usable tap target
+    const big = ctx.view === "screen" ? 80 : 64;
+    return (s) => (useKey ? small + (big - small) * Math.sqrt(measure(s, useKey, deg) / max) : small + 8);
+  }
+
+  function position(s) {
+    if (gridView) {
+      const jitter = ((s.id * 2654435761) % 1000) / 1000 - 0.5;
+      return { x: ((s.interest || 0) + jitter * 0.6) * (SCALE / 5), y: (6 - (s.influence || 0) + jitter * 0.6) * (SCALE / 5) };
+    }
+    return { x: (s.x ?? 0.5) * SCALE, y: (s.y ?? 0.5) * SCALE };
+  }
+
+  function syncGraph(fit = false) {
+    if (!cy) return;
+    const { colour } = colours();
+    const size = sizer();
+    cy.batch(() => {
+      const keepNodes = new Set();
+      for (const s of visiblePeople()) {
+        const id = String(s.id);
+        keepNodes.add(id);
+        const data = { id, label: s.name, colour: colour(s), size: size(s) };
+        const pos = position(s);
+        const node = cy.getElementById(id);
+        if (node.empty()) cy.add({ group: "nodes", data, position: pos });
+        else { node.data(data); const p = node.position(); if (p.x !== pos.x || p.y !== pos.y) node.position(pos); }
+        cy.getElementById(id).toggleClass("hidden-item", Boolean(s.is_hidden));
+      }
+      cy.nodes().forEach((n) => { if (!keepNodes.has(n.id())) n.remove(); });
+      const keepEdges = new Set();
+      for (const r of visibleTies()) {
+        const id = `r${r.id}`;
+        keepEdges.add(id);
+        const data = { id, source: String(r.source), target: String(r.target), width: 1 + r.strength * 1.5,
+          arrow: r.directed ? "triangle" : "none" };
+        const edge = cy.getElementById(id);
+        if (edge.nonempty() && (edge.data("source") !== data.source || edge.data("target") !== data.target)) edge.remove();
+        if (cy.getElementById(id).empty()) cy.add({ group: "edges", data });
+        else cy.getElementById(id).data(data);
+        cy.getElementById(id).toggleClass("needed", Boolean(r.is_needed)).toggleClass("hidden-item", Boolean(r.is_hidden));
+      }
+      cy.edges().forEach((e) => { if (!keepEdges.has(e.id())) e.remove(); });
+      // Filters: stakeholders outside the chosen organisation/sector, relationships of another kind.
+      cy.elements().removeClass("filtered");
+      for (const s of visiblePeople()) {
+        const out = (filters.organisation && s.organisation !== filters.organisation) || (filters.sector && s.sector !== filters.sector);
+        if (out) cy.getElementById(String(s.id)).addClass("filtered");
+      }
+      if (filters.kind) for (const r of visibleTies()) if (r.kind !== filters.kind) cy.getElementById(`r${r.id}`).addClass("filtered");
+    });
+    applyFocus();
+    if (fit) cy.fit(undefined, 30);
+  }
+
+  function applyFocus() {
+    if (!cy) return;
+    cy.elements().removeClass("faded focus");
+    if (focusId === null || cy.getElementById(String(focusId)).empty()) return;
+    let hood = cy.getElementById(String(focusId));
+    hood.addClass("focus");
+    for (let i = 0; i < steps; i++) hood = hood.closedNeighborhood();
+    cy.elements().not(hood).addClass("faded");
+  }
+
+  function options(el, values, text) {
+    const current = el.value;
+    el.replaceChildren(h("option", { value: "", text: `${text}: —` }),
+      ...[...values].sort().map((v) => h("option", { value: v, text: v, selected: v === current })));
+  }
+
+  function renderTable() {
+    const deg = degrees();
+    const cols = [["name", word("name")], ["kind", word("kind")], ["organisation", word("organisation")],
+      ["sector", word("sector")], ["influence", word("influence")], ["interest", word("interest")],
+      ["degree", word("degree")], ["betweenness", word("betweenness")], ["community", word("community")]];
+    const value = (s, k) => (["degree", "betweenness", "community", "pagerank"].includes(k)
+      ? (k === "degree" ? deg.get(s.id) || 0 : analysis?.measures?.[String(s.id)]?.[k] ?? null) : s[k] ?? "");
+    const rows = visiblePeople().sort((a, b) => {
+      const x = value(a, sortKey);
+      const y = value(b, sortKey);
+      const c = typeof x === "number" || typeof y === "number" ? (x ?? -1) - (y ?? -1) : String(x).localeCompare(String(y));
+      return sortUp ? c : -c;
+    });
+    const head = h("tr", {}, cols.map(([k, text]) => h("th", { scope: "col", "aria-sort": k === sortKey ? (sortUp ? "ascending" : "descending") : "none" },
+      h("button", { type: "button", class: "linkish", text, onclick: () => { sortUp = sortKey === k ? !sortUp : true; sortKey = k; renderTable(); } }))),
+      staffView ? h("th", { scope: "col", text: "" }) : null);
+    const body = rows.slice(0, ctx.view === "screen" ? 40 : 2000).map((s) => {
+      const m = analysis?.measures?.[String(s.id)];
+      const tr = h("tr", { class: s.is_hidden ? "is-hidden" : "" }, cols.map(([k]) => {
+        let v = value(s, k);
+        if (k === "betweenness" && typeof v === "number") v = v.toFixed(3);
+        if (k === "community" && typeof v === "number") v = v + 1;
+        if (k === "stance") v = word(v);
+        return h(k === "name" ? "th" : "td", k === "name" ? { scope: "row" } : {},
+          k === "name" ? `#${s.id} ${s.name}` : v ?? "", k === "name" && m?.broker ? h("span", { class: "badge", text: word("brokers") }) : null);
+      }));
+      if (staffView) tr.append(h("td", {}, curation(s)));
+      return tr;
+    });
+    ui.table.replaceChildren(h("caption", { text: word("table") }), h("thead", {}, head), h("tbody", {}, body));
+  }
+
+  function curation(s) {
+    const hidden = s.is_hidden;
+    return h("div", { class: "map-actions" },
+      h("button", { type: "button", class: "small", text: word("edit"), onclick: () => {
+        const name = window.prompt(word("name"), s.name);
+        if (name && name.trim() && name.trim() !== s.name) ctx.send("stakeholder:edit", { activity_id: activity.id, stakeholder_id: s.id, name: name.trim() });
+      } }),
+      h("button", { type: "button", class: "small", text: hidden ? t.restore : t.hide, onclick: () => {
+        const reason = hidden ? "" : window.prompt(t.hide_reason) || "";
+        if (!hidden && !reason.trim()) return;
+        ctx.send(hidden ? "item:restore" : "item:hide", { activity_id: activity.id, item_type: "stakeholder", item_id: s.id, reason });
+      } }),
+      h("button", { type: "button", class: "small", text: word("merge"), onclick: () => {
+        const answer = window.prompt(`${word("merge_prompt")} (${s.name})`);
+        const keep = Number(String(answer || "").replace("#", "").trim());
+        if (keep && keep !== s.id) ctx.send("map:merge", { activity_id: activity.id, keep_id: keep, merge_id: s.id });
+      } }));
+  }
+
+  function renderBoard() {
+    const { legend } = colours();
+    ui.legend.replaceChildren(...legend.map(([text, fill]) => h("li", {},
+      h("span", { class: "swatch", "data-colour": fill, "aria-hidden": "true" }), h("span", { text }))));
+    ui.legend.querySelectorAll(".swatch").forEach((el) => { el.style.backgroundColor = el.dataset.colour; });
+    const found = analysis?.findings || [];
+    ui.findings.replaceChildren(...(found.length ? found.map((f) => h("li", { class: `finding-${f.severity}`, text: f.text }))
+      : [h("li", { class: "muted", text: word("no_findings") })]));
+    const orgs = new Set();
+    const sectors = new Set();
+    const kinds = new Set();
+    for (const s of visiblePeople()) { if (s.organisation) orgs.add(s.organisation); if (s.sector) sectors.add(s.sector); }
+    for (const r of visibleTies()) if (r.kind) kinds.add(r.kind);
+    options(ui.filter_organisation, orgs, word("organisation"));
+    options(ui.filter_sector, sectors, word("sector"));
+    options(ui.filter_kind, kinds, word("relationships"));
+    if (ui.colour.value !== config.colour_by && config.colour_by) ui.colour.value = config.colour_by;
+    if (ui.size.value !== config.size_by && config.size_by) ui.size.value = config.size_by;
+    if (ui.lock) ui.lock.textContent = config.locked ? word("unlock") : word("lock");
+    const note = config.locked ? word("locked") : "";
+    if (status.textContent !== note && (note || status.textContent === word("locked"))) say(note);
+    renderTable();
+    syncGraph();
+  }
+
+  let queued = false;
+  function render() {
+    if (ctx.view === "phone") { renderPhone(); return; }
+    if (queued) return;
+    queued = true;
+    (window.requestAnimationFrame || setTimeout)(() => { queued = false; renderBoard(); });
+  }
+  render();
+
+  // ---- live events ------------------------------------------------------------------------------
+  const upsert = (map, item) => map.set(item.id, { ...map.get(item.id), ...item });
+  function move(list) {
+    for (const m of list || []) {
+      const [id, x, y] = Array.isArray(m) ? m : [m.id, m.x, m.y];
+      const s = people.get(id);
+      if (s) { s.x = x; s.y = y; }
+    }
+  }
+
+  return {
+    event(name, data) {
+      if (name === "stakeholder:added" || name === "stakeholder:updated") upsert(people, data.stakeholder);
+      else if (name === "relationship:added" || name === "relationship:updated") { upsert(ties, data.relationship); move(data.moved); }
+      else if (name === "relationship:removed") ties.delete(data.relationship_id);
+      else if (name === "map:merged") {
+        if (data.stakeholder) upsert(people, data.stakeholder);
+        people.delete(data.removed_id);
+        for (const r of data.relationships || []) upsert(ties, r);
+        for (const id of data.removed_relationships || []) ties.delete(id);
+        if (mine.has(data.removed_id) && data.stakeholder) mine.add(data.stakeholder.id);
+      } else if (name === "map:configured") { config = { ...config, ...data.config }; activity.config = config; }
+      else if (name === "map:analysed") analysis = data;
+      else if (name === "map:positions") move(data.positions);
+      else if ((name === "item:hidden" || name === "item:restored") && (data.item_type === "stakeholder" || data.item_type === "relationship")) {
+        const map = data.item_type === "stakeholder" ? people : ties;
+        if (name === "item:hidden") { const item = map.get(data.item_id); if (item) item.is_hidden = true; }
+        else map.set(data.item_id, { ...map.get(data.item_id), ...data.item, is_hidden: false });
+      }
+      render();
+    },
+    destroy() { cy?.destroy(); },
+  };
+}

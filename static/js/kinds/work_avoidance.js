@@ -1,0 +1,285 @@
+// Work-avoidance checklist. Phones rate each form 0-4 (one card at a time) and may add an example;
+// the big screen and console show live, anonymous aggregates pushed by the server (wa:results,
+// wa:examples), then, once closed, the most present forms with their counter-moves and the examples.
+import { h, fmt } from "../dom.js";
+
+const EN = {
+  of: "{i} of {n}", answered_of: "You have answered {i} of {n}", skip: "Skip", skipped: "Skipped",
+  previous: "Previous", next: "Next", example_label: "An example from your experience (optional, no names please)",
+  example_save: "Save example", example_remove: "Remove", done_title: "Thank you",
+  done_text: "You can change your answers until the facilitator closes the checklist.",
+  review: "Review my answers", anonymous_note: "Anonymous: nobody, the facilitators included, can see who answered what.",
+  respondents: "{n} people have answered", too_few: "{n} answered · shown from {k}",
+  stats: "n={n} · average {mean} · {often}% often or all the time", split: "split",
+  most_present: "Most present: what could we try instead?", examples: "Examples from the room",
+  no_examples: "No examples yet.", no_top: "Not enough answers yet to name the most present forms.", sources: "",
+};
+const SCALE = [
+  { value: 0, label: "Not at all" }, { value: 1, label: "Rarely" }, { value: 2, label: "Sometimes" },
+  { value: 3, label: "Often" }, { value: 4, label: "All the time" },
+];
+const MAX_EXAMPLE = 500;
+const CSS = "/static/css/kinds/work_avoidance.css";
+
+function loadStyles() {
+  if (document.querySelector(`link[href="${CSS}"]`)) return;
+  document.head.append(h("link", { rel: "stylesheet", href: CSS }));
+}
+
+export function mount(root, activity, ctx) {
+  loadStyles();
+  const state = activity.state || {};
+  let T = { ...EN, ...ctx.t, ...(state.t || {}) };
+  const forms = () => (activity.config?.forms || []);
+  const scale = () => (activity.config?.scale?.length ? activity.config.scale : SCALE);
+  const isOpen = () => activity.phase === "open";
+
+  const el = h("div", { class: `wa wa-${ctx.view}` });
+  root.replaceChildren(el);
+  if (ctx.view === "phone") return phone(el, activity, ctx, state, () => T, (t) => { T = { ...T, ...t }; }, forms, scale, isOpen);
+  return board(el, activity, ctx, state, () => T, (t) => { T = { ...T, ...t }; }, forms, scale);
+}
+
+// Phone ----------------------------------------------------------------------------------------------
+
+function phone(el, activity, ctx, state, T, setT, forms, scale, isOpen) {
+  const mine = new Map(Object.entries(state.mine || {}));
+  const myExamples = new Map(Object.entries(state.my_examples || {}));
+  let index = 0;
+  let done = false;
+  const status = h("p", { class: "form-status", role: "status", "aria-live": "polite" });
+  const body = h("div", { class: "wa-body" });
+  el.append(
+    h("h2", { class: "prompt", text: activity.prompt || activity.title }),
+    h("p", { class: "muted wa-anon", text: T().anonymous_note }),
+    status, body,
+  );
+
+  if (!("mine" in state)) {
+    // Staged through a broadcast (the room's view): ask for this phone's own answers.
+    ctx.send("activity:state", { activity_id: activity.id }).then((res) => {
+      const s = res.ok && res.data?.state;
+      if (!s || !("mine" in s)) return;
+      setT(s.t || {});
+      for (const [k, v] of Object.entries(s.mine)) if (!mine.has(k)) mine.set(k, v);
+      for (const [k, v] of Object.entries(s.my_examples || {})) if (!myExamples.has(k)) myExamples.set(k, v);
+      render();
+    });
+  }
+
+  const answeredCount = () => forms().filter((f) => mine.has(f.key)).length;
+
+  async function rate(form, rating) {
+    const had = mine.has(form.key);
+    const before = mine.get(form.key);
+    mine.set(form.key, rating);
+    status.textContent = T().saving || "";
+    const at = index;
+    render();
+    const res = await ctx.send("wa:rate", { activity_id: activity.id, form_key: form.key, rating });
+    if (res.ok) {
+      status.textContent = T().saved || "";
+      if (index === at && !done) go(1); // on to the next card
+    } else {
+      if (had) mine.set(form.key, before); else mine.delete(form.key);
+      status.textContent = res.error.message;
+      render();
+    }
+  }
+
+  async function saveExample(form, text, field) {
+    status.textContent = T().saving || "";
+    const res = await ctx.send("wa:example", { activity_id: activity.id, form_key: form.key, text });
+    if (res.ok) {
+      if (res.data.text) myExamples.set(form.key, res.data.text); else myExamples.delete(form.key);
+      field.value = res.data.text || "";
+      status.textContent = T().saved || "";
+    } else status.textContent = res.error.message;
+  }
+
+  function go(step) {
+    const n = forms().length;
+    if (index + step >= n) { done = true; index = n - 1; }
+    else { done = false; index = Math.max(0, index + step); }
+    render();
+    body.querySelector("h3, .wa-done h3")?.focus?.();
+  }
+
+  function card(form, i, n) {
+    const open = isOpen();
+    const current = mine.has(form.key) ? mine.get(form.key) : undefined;
+    const name = `wa-${activity.id}-${form.key}`;
+    const options = scale().map((s) => {
+      const id = `${name}-${s.value}`;
+      const input = h("input", { type: "radio", name, id, value: String(s.value), class: "wa-radio",
+        checked: current === s.value, disabled: !open });
+      input.addEventListener("change", () => { if (input.checked) rate(form, s.value); });
+      return h("div", { class: "wa-option" }, input, h("label", { for: id, class: "wa-choice" },
+        h("span", { class: "wa-choice-value", text: String(s.value) }), h("span", { text: s.label })));
+    });
+    const skip = h("button", { type: "button", class: `wa-skip${current === null ? " is-chosen" : ""}`,
+      text: current === null ? T().skipped : T().skip, disabled: !open, "aria-pressed": current === null ? "true" : "false",
+      onclick: () => rate(form, null) });
+    const field = h("textarea", { id: `${name}-example`, maxlength: String(MAX_EXAMPLE), rows: "3", disabled: !open,
+      "aria-label": T().example_label });
+    field.value = myExamples.get(form.key) || "";
+    const counter = h("span", { class: "wa-count muted", text: `${field.value.length}/${MAX_EXAMPLE}` });
+    field.addEventListener("input", () => { counter.textContent = `${field.value.length}/${MAX_EXAMPLE}`; });
+    const example = h("details", { class: "wa-example", open: myExamples.has(form.key) },
+      h("summary", { text: T().example_label }),
+      field, counter,
+      h("div", { class: "wa-row" },
+        h("button", { type: "button", class: "primary", text: T().example_save, disabled: !open,
+          onclick: () => saveExample(form, field.value.trim().slice(0, MAX_EXAMPLE), field) }),
+        myExamples.has(form.key) ? h("button", { type: "button", text: T().example_remove, disabled: !open,
+          onclick: () => saveExample(form, "", field) }) : null));
+    return h("section", { class: "wa-card", "aria-labelledby": `${name}-title` },
+      h("p", { class: "wa-progress", text: fmt(T().of, { i: i + 1, n }) }),
+      h("h3", { id: `${name}-title`, tabindex: "-1", text: form.name }),
+      form.description ? h("p", { class: "wa-desc", text: form.description }) : null,
+      h("fieldset", { class: "wa-scale" }, h("legend", { text: form.prompt || form.name }), ...options),
+      skip, example);
+  }
+
+  function render() {
+    const list = forms();
+    const n = list.length;
+    if (!n) { body.replaceChildren(); return; }
+    index = Math.min(index, n - 1);
+    const progress = h("p", { class: "wa-answered", text: fmt(T().answered_of, { i: answeredCount(), n }) });
+    const bar = h("div", { class: "wa-progressbar", role: "presentation" }, h("span"));
+    bar.firstChild.style.width = `${Math.round((answeredCount() / n) * 100)}%`;
+    if (done) {
+      body.replaceChildren(progress, bar, h("div", { class: "wa-done" },
+        h("h3", { tabindex: "-1", text: T().done_title }), h("p", { text: T().done_text }),
+        h("button", { type: "button", class: "big", text: T().review, onclick: () => { done = false; index = 0; render(); } })));
+    } else {
+      const nav = h("div", { class: "wa-nav" },
+        h("button", { type: "button", text: T().previous, disabled: index === 0, onclick: () => go(-1) }),
+        h("button", { type: "button", text: T().next, onclick: () => go(1) }));
+      body.replaceChildren(progress, bar, card(list[index], index, n), nav);
+    }
+    if (!isOpen()) status.textContent = activity.phase === "closed" ? T().is_closed : T().not_open;
+    else if (status.textContent === T().is_closed || status.textContent === T().not_open) status.textContent = "";
+  }
+  render();
+
+  return {
+    event(name) {
+      if (name === "activity:phase_changed" || name === "activity:updated") render();
+    },
+  };
+}
+
+// Screen and console ------------------------------------------------------------------------------
+
+function board(el, activity, ctx, state, T, setT, forms, scale) {
+  let results = state.results || null;
+  const examples = new Map((state.examples || []).map((e) => [e.id, e]));
+  const staff = ctx.view === "console";
+
+  const respondents = h("p", { class: "wa-respondents" });
+  const legend = h("ul", { class: "wa-legend", "aria-hidden": "true" });
+  const bars = h("ol", { class: "wa-bars" });
+  const discussion = h("section", { class: "wa-discussion" });
+  el.append(h(ctx.view === "screen" ? "h1" : "h2", { class: "prompt", text: activity.prompt || activity.title }),
+    respondents, legend, bars, discussion);
+
+  async function refetch() {
+    const res = ctx.fetchState ? { ok: true, data: await ctx.fetchState(activity.id) }
+      : await ctx.send("activity:state", { activity_id: activity.id });
+    const s = res.ok && res.data?.state;
+    if (!s || !s.results) return;
+    setT(s.t || {});
+    results = s.results;
+    examples.clear();
+    for (const e of s.examples || []) examples.set(e.id, e);
+    render();
+  }
+
+  const formName = (key) => forms().find((f) => f.key === key)?.name || key;
+
+  function row(a) {
+    const li = h("li", { class: `wa-bar-row${a.rank && a.rank <= 3 && !a.suppressed ? " is-top" : ""}`, dataset: { key: a.key } },
+      h("span", { class: "wa-bar-name", text: a.name }));
+    const track = h("span", { class: "wa-bar-track" });
+    let stats;
+    if (a.suppressed || !a.distribution) {
+      track.classList.add("is-empty");
+      stats = fmt(T().too_few, { n: a.n, k: results?.suppress_below ?? 3 });
+    } else {
+      a.distribution.forEach((count, v) => {
+        if (!count) return;
+        const seg = h("span", { class: `wa-seg wa-seg-${v}`, text: count, title: `${scale()[v]?.label || v}: ${count}` });
+        seg.style.width = `${(count / a.n) * 100}%`;
+        track.append(seg);
+      });
+      stats = fmt(T().stats, { n: a.n, mean: (a.mean ?? 0).toFixed(1), often: Math.round((a.share_often ?? 0) * 100) });
+      if (a.is_split) stats += ` · ${T().split}`;
+    }
+    li.append(track, h("span", { class: "wa-bar-stats", text: stats }));
+    return li;
+  }
+
+  function exampleItem(e) {
+    const li = h("li", { class: `wa-ex${e.is_hidden ? " is-hidden" : ""}` },
+      h("span", { class: "wa-ex-form", text: formName(e.form_key) }),
+      h("span", { class: "wa-ex-text", text: e.text }));
+    if (staff) {
+      const hidden = e.is_hidden;
+      if (hidden) li.prepend(h("span", { class: "badge", text: T().hidden_item }));
+      li.append(h("button", { type: "button", class: "small", text: hidden ? T().restore : T().hide,
+        onclick: () => {
+          const reason = hidden ? "" : window.prompt(T().hide_reason) || "";
+          if (!hidden && !reason.trim()) return;
+          ctx.send(hidden ? "item:restore" : "item:hide", { activity_id: activity.id, item_type: "example", item_id: e.id, reason });
+        } }));
+    }
+    return li;
+  }
+
+  function render() {
+    respondents.textContent = fmt(T().respondents, { n: results?.respondents ?? 0 });
+    legend.replaceChildren(...scale().map((s) => h("li", {}, h("span", { class: `wa-key wa-seg-${s.value}` }), s.label)));
+    bars.replaceChildren(...(results?.aggregates || []).map(row));
+    const closed = activity.phase === "closed";
+    const visible = [...examples.values()].filter((e) => staff || !e.is_hidden);
+    const parts = [];
+    if (closed || staff) {
+      const top = results?.top || [];
+      parts.push(h("div", { class: "wa-top" }, h("h2", { text: T().most_present }),
+        top.length ? h("ol", {}, top.map((f) => h("li", {},
+          h("strong", { text: f.name }),
+          h("ul", { class: "wa-moves" }, (f.counter_moves || []).map((m) => h("li", { text: m }))))))
+          : h("p", { class: "muted", text: T().no_top })));
+      const shown = ctx.view === "screen" ? visible.slice(-6) : visible.slice().reverse();
+      parts.push(h("div", { class: "wa-examples" }, h("h2", { text: T().examples }),
+        shown.length ? h("ul", {}, shown.map(exampleItem)) : h("p", { class: "muted", text: T().no_examples })));
+    }
+    discussion.replaceChildren(...parts);
+    discussion.hidden = parts.length === 0;
+    el.classList.toggle("is-closed", closed);
+  }
+  render();
+
+  return {
+    event(name, data) {
+      if (name === "wa:results") results = data;
+      else if (name === "wa:examples") {
+        examples.clear();
+        for (const e of data.examples || []) examples.set(e.id, e);
+      } else if (name === "item:hidden" && data.item_type === "example") {
+        const e = examples.get(data.item_id);
+        if (e && staff) e.is_hidden = true;
+        else examples.delete(data.item_id);
+      } else if (name === "item:restored" && data.item_type === "example") {
+        examples.set(data.item_id, { ...examples.get(data.item_id), ...data.item, is_hidden: false });
+      } else if (name === "activity:phase_changed") {
+        render();
+        refetch();
+        return;
+      }
+      render();
+    },
+  };
+}
