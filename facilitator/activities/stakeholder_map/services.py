@@ -28,7 +28,7 @@ from facilitator.activities.stakeholder_map.schemas import (
 from facilitator.analysis import network
 from facilitator.errors import DomainError, Forbidden, NotFound
 from facilitator.extensions import db, socketio
-from facilitator.realtime.publish import ALL, STAFF, announce
+from facilitator.realtime.publish import ALL, STAFF, Coalescer, announce
 from facilitator.workshops.models import Activity, ActivityPhase, Participant, Visibility
 
 if TYPE_CHECKING:
@@ -283,6 +283,7 @@ def _poke(activity: Activity) -> None:
     from facilitator.workshops.live import counter_push
 
     counter_push.poke(activity.workshop_id)
+    settle_soon.poke(activity.id)
 
 
 # Stakeholders -------------------------------------------------------------------------------------
@@ -895,6 +896,29 @@ def relayout_now(activity_id: int, fresh: bool) -> None:
         db.session.commit()
     finally:
         _release("layout", activity_id)
+
+
+AUTO_SETTLE_LIMIT = 300  # maps up to this size lay out new stakeholders and refresh findings by themselves
+
+
+def _settle(activity_id: int) -> None:
+    """A second after stakeholders or ties are added: give the newcomers a real place in the layout
+    (everyone already settled stays exactly where they are) and refresh the findings."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or _count(Stakeholder, activity) > AUTO_SETTLE_LIMIT:
+        return
+    unsettled = db.session.scalar(
+        select(func.count()).select_from(Stakeholder).where(
+            Stakeholder.activity_id == activity_id, Stakeholder.settled.is_(False)
+        )
+    )
+    if unsettled and _claim("layout", activity_id):
+        relayout_now(activity_id, False)
+    if _claim("analyse", activity_id):
+        publish_analysis(activity_id)
+
+
+settle_soon = Coalescer(_settle, interval=1.0)
 
 
 def request_relayout(activity: Activity, fresh: bool) -> dict[str, Any]:

@@ -424,6 +424,7 @@ export function mount(root, activity, ctx) {
     return { x: (s.x ?? 0.5) * SCALE, y: (s.y ?? 0.5) * SCALE };
   }
 
+  let shownCount = 0;
   function syncGraph(fit = false) {
     if (!cy) return;
     const { colour } = colours();
@@ -463,7 +464,10 @@ export function mount(root, activity, ctx) {
       if (filters.kind) for (const r of visibleTies()) if (r.kind !== filters.kind) cy.getElementById(`r${r.id}`).addClass("filtered");
     });
     applyFocus();
-    if (fit) cy.fit(undefined, 30);
+    // The big screen always shows the whole map; people on the console and phones keep their own view.
+    const count = cy.nodes().length;
+    if (fit || (ctx.view === "screen" && count !== shownCount)) cy.fit(undefined, ctx.view === "screen" ? 60 : 30);
+    shownCount = count;
   }
 
   function applyFocus() {
@@ -590,7 +594,7 @@ export function mount(root, activity, ctx) {
         if (mine.has(data.removed_id) && data.stakeholder) mine.add(data.stakeholder.id);
       } else if (name === "map:configured") { config = { ...config, ...data.config }; activity.config = config; }
       else if (name === "map:analysed") analysis = data;
-      else if (name === "map:positions") move(data.positions);
+      else if (name === "map:positions") { move(data.positions); shownCount = -1; }
       else if ((name === "item:hidden" || name === "item:restored") && (data.item_type === "stakeholder" || data.item_type === "relationship")) {
         const map = data.item_type === "stakeholder" ? people : ties;
         if (name === "item:hidden") { const item = map.get(data.item_id); if (item) item.is_hidden = true; }
