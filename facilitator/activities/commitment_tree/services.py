@@ -23,6 +23,7 @@ from facilitator.activities.commitment_tree.schemas import (
 )
 from facilitator.db import utcnow
 from facilitator.errors import DomainError, Forbidden
+from facilitator.exports import safe_cell
 from facilitator.extensions import db
 from facilitator.realtime.publish import ALL, STAFF, announce, participant_audience
 from facilitator.workshops.models import Activity, ActivityPhase, Participant, Visibility
@@ -515,13 +516,6 @@ def follow_up_overview(activity: Activity) -> dict[str, Any]:
 
 # Export -----------------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def _history(updates: Iterable[StatusUpdate]) -> str:

@@ -13,18 +13,12 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from facilitator.activities.open_space import services
+from facilitator.exports import safe_cell
 from facilitator.workshops.access import facilitated_activity, facilitated_workshop
 from facilitator.workshops.models import Activity
 
 bp = Blueprint("open_space", __name__)
 
-_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_cell(value: Any) -> str:
-    """A spreadsheet must never run participant text as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
 
 
 def _activity(workshop_id: int, activity_id: int) -> tuple[Any, Activity]:
@@ -94,7 +88,7 @@ def proceedings_csv(workshop_id: int, activity_id: int) -> Response:
         report = s["report"] or {}
         writer.writerow(
             [
-                csv_cell(v)
+                safe_cell(v)
                 for v in (
                     s["slot"]["label"] if s["slot"] else "",
                     s["slot"]["starts_at"] if s["slot"] else "",

@@ -6,7 +6,6 @@ hidden stakeholder) are left out. Measures and findings come from the same analy
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -16,9 +15,9 @@ import networkx as nx
 
 from facilitator.activities.stakeholder_map import services
 from facilitator.analysis import network
+from facilitator.exports import to_csv
 from facilitator.workshops.models import Activity
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 MEASURES = (
@@ -113,20 +112,8 @@ def node_link(activity: Activity) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1)
 
 
-def cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _csv(header: list[str], rows: list[list[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else cell(v) for v in row])
-    return buffer.getvalue()
+    return to_csv(header, rows)
 
 
 def stakeholders_csv(activity: Activity) -> str:
