@@ -94,15 +94,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     from facilitator.auth.views import bp as auth_bp
+    from facilitator.review.views import bp as review_bp
     from facilitator.workshops.joining import bp as join_bp
     from facilitator.workshops.views import bp as workshops_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(workshops_bp)
     app.register_blueprint(join_bp)
+    app.register_blueprint(review_bp)
     for kind in registry().values():
         if kind.blueprint is not None:
             app.register_blueprint(kind.blueprint)
+    from facilitator.archive import init_app as init_archive
+
+    init_archive(app)
 
     from facilitator.errors import register_error_pages
 

@@ -21,6 +21,7 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     ASYNC_MODE = "threading"  # `facilitator serve` switches to gevent
     MESSAGE_QUEUE: str | None = None  # redis://... to fan out across several workers
+    PRESENCE_HEARTBEAT = 10  # seconds; with Redis, sockets of a worker silent for 3 beats are forgotten
     PUBLIC_URL: str | None = None  # e.g. http://192.168.1.20:5000, used in join links and QR codes
     SECTORS = [
         "NHS and health care",
@@ -47,9 +48,12 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 30
     WTF_CSRF_TIME_LIMIT = None
     SEND_FILE_MAX_AGE_DEFAULT = 3600
+    MAP_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+    MAP_AUTO_SETTLE = True  # stakeholder maps lay out newcomers and refresh findings a second after changes
     SMTP_HOST = "localhost"
     SMTP_PORT = 25
     MAIL_FROM = "facilitator@localhost"
+    RETENTION_DAYS: int | None = None  # `facilitator purge` deletes workshops ended this many days ago
 
 
 def _coerce(raw: str) -> Any:

@@ -1,4 +1,5 @@
-"""`facilitator loadtest URL --participants N`: simulated phones against a running server.
+"""`facilitator loadtest URL [URL ...] --participants N [--workshops K] [--spread]`: simulated phones
+against a running server, or against several workers that share PostgreSQL and Redis.
 
 Each phone joins over HTTP (join form with its CSRF token) and opens a Socket.IO connection with the
 cookie it got, exactly as a browser does. A facilitator stages and opens a check-in; some phones answer.
@@ -79,37 +80,66 @@ async def _facilitator(base: str, email: str, password: str, http: Any) -> tuple
     return workshop_id, code.group(1) + code.group(2), int(activity.group(1))
 
 
-async def _run(url: str, participants: int, email: str, password: str, answers: int,
-               echo: Callable[[str], Any]) -> dict[str, Any]:
+@dataclass
+class _Workshop:
+    id: int
+    code: str
+    activity: int
+    url: str  # where its facilitator and, unless phones are spread, its phones connect
+    phones: list[Phone] = field(default_factory=list)
+    sent: dict[int, float] = field(default_factory=dict)  # answer id -> time sent
+    ack_times: list[float] = field(default_factory=list)
+
+
+async def _run(url: str | list[str], participants: int, email: str, password: str, answers: int,
+               echo: Callable[[str], Any], workshops: int = 1, spread: bool = False) -> dict[str, Any]:
+    """``url`` is one server (or a load balancer) or several workers sharing PostgreSQL and Redis. The
+    phones are split over ``workshops`` workshops (round robin). Workshop ``k`` lives on worker
+    ``k % len(urls)``; with ``spread`` the phones of each workshop are dealt over all the workers instead,
+    so that one large workshop is served by several workers through the message queue."""
     import aiohttp
     import socketio
 
-    base = url.rstrip("/")
+    urls = [u.rstrip("/") for u in ([url] if isinstance(url, str) else url)]
+    base = urls[0]
     timeout = aiohttp.ClientTimeout(total=60)
+    rooms: list[_Workshop] = []
+    consoles: list[Any] = []
     async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        workshop_id, code, activity_id = await _facilitator(base, email, password, http)
-        fac = socketio.AsyncClient(reconnection=False)
-        await fac.connect(base, headers={"Cookie": _cookie_header(http.cookie_jar, base)},
-                          auth={"workshop": workshop_id, "role": "facilitator"}, transports=["websocket"])
-        await fac.call("activity:stage", {"activity_id": activity_id})
-        await fac.call("activity:set_phase", {"activity_id": activity_id, "phase": "open"})
-    echo(f"workshop {workshop_id} code {code}: joining {participants} phones")
+        for k in range(max(1, workshops)):
+            workshop_id, code, activity_id = await _facilitator(base, email, password, http)
+            home = urls[k % len(urls)]
+            fac = socketio.AsyncClient(reconnection=False)
+            await fac.connect(f"{home}/?ws={workshop_id}",
+                              headers={"Cookie": _cookie_header(http.cookie_jar, base)},
+                              auth={"workshop": workshop_id, "role": "facilitator"}, transports=["websocket"])
+            await fac.call("activity:stage", {"activity_id": activity_id})
+            await fac.call("activity:set_phase", {"activity_id": activity_id, "phase": "open"})
+            consoles.append(fac)
+            rooms.append(_Workshop(workshop_id, code, activity_id, home))
+    where = f" on {len(urls)} workers" if len(urls) > 1 else ""
+    echo(f"{len(rooms)} workshop(s){where}: joining {participants} phones"
+         + ("" if len(rooms) > 1 else f" (workshop {rooms[0].id} code {rooms[0].code})"))
 
     phones = [Phone(i) for i in range(participants)]
+    for phone in phones:
+        rooms[phone.index % len(rooms)].phones.append(phone)
     join_times: list[float] = []
     connector = aiohttp.TCPConnector(limit=200)
     sem = asyncio.Semaphore(100)  # joins in flight at once, like a room scanning a QR code together
 
     async def join(phone: Phone) -> None:
+        room = rooms[phone.index % len(rooms)]
+        target = urls[(phone.index // len(rooms)) % len(urls)] if spread else room.url
         async with sem:
             started = time.perf_counter()
             jar = aiohttp.CookieJar(unsafe=True)
             async with aiohttp.ClientSession(timeout=timeout, cookie_jar=jar, connector=connector,
                                              connector_owner=False) as s:
-                html = await (await s.get(f"{base}/j/{code}")).text()
-                await s.post(f"{base}/j/{code}", data={"csrf_token": _csrf(html),
-                                                       "display_name": f"Phone {phone.index}"})
-                phone.cookies = _cookie_header(jar, base)
+                html = await (await s.get(f"{target}/j/{room.code}")).text()
+                await s.post(f"{target}/j/{room.code}", data={"csrf_token": _csrf(html),
+                                                             "display_name": f"Phone {phone.index}"})
+                phone.cookies = _cookie_header(jar, target)
             sio = socketio.AsyncClient(reconnection=False)
 
             @sio.on("checkin:answered")
@@ -120,8 +150,9 @@ async def _run(url: str, participants: int, email: str, password: str, answers: 
                 phone.seqs.append(env["seq"])
                 phone.seen[env["data"]["answer"]["id"]] = time.perf_counter()
 
-            await sio.connect(base, headers={"Cookie": phone.cookies},
-                              auth={"workshop": workshop_id, "role": "participant"},
+            # ?ws= is what a load balancer hashes on (static/js/live.js sends it too).
+            await sio.connect(f"{target}/?ws={room.id}", headers={"Cookie": phone.cookies},
+                              auth={"workshop": room.id, "role": "participant"},
                               transports=["websocket"], wait_timeout=30)
             phone.sio = sio
             join_times.append(time.perf_counter() - started)
@@ -131,37 +162,45 @@ async def _run(url: str, participants: int, email: str, password: str, answers: 
     join_total = time.perf_counter() - t0
     await asyncio.sleep(1.0)
 
-    ack_times: list[float] = []
-    sent: dict[int, float] = {}
-    speakers = phones[: max(1, min(answers, participants))]
-    for phone in speakers:
-        started = time.perf_counter()
-        ack = await phone.sio.call("checkin:answer", {"cid": uuid.uuid4().hex, "activity_id": activity_id,
-                                                      "text": f"answer from phone {phone.index}"}, timeout=30)
-        ack_times.append(time.perf_counter() - started)
-        if ack.get("ok"):
-            sent[ack["data"]["id"]] = started
-        await asyncio.sleep(0.05)
+    async def speak(room: _Workshop) -> None:
+        # The workshops run at the same time; inside one, answers come a little apart.
+        for phone in room.phones[: max(1, min(answers, len(room.phones)))]:
+            started = time.perf_counter()
+            payload = {"cid": uuid.uuid4().hex, "activity_id": room.activity,
+                       "text": f"answer from phone {phone.index}"}
+            ack = await phone.sio.call("checkin:answer", payload, timeout=30)
+            room.ack_times.append(time.perf_counter() - started)
+            if ack.get("ok"):
+                room.sent[ack["data"]["id"]] = started
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(speak(r) for r in rooms if r.phones))
     deadline = time.perf_counter() + 10
     while time.perf_counter() < deadline:
-        if all(len(p.seen) >= len(sent) for p in phones):
+        if all(len(p.seen) >= len(r.sent) for r in rooms for p in r.phones):
             break
         await asyncio.sleep(0.1)
 
     fanouts: list[float] = []
-    lost = 0
-    for answer_id, started in sent.items():
-        arrivals = [p.seen[answer_id] for p in phones if answer_id in p.seen]
-        lost += participants - len(arrivals)
-        if arrivals:
-            fanouts.append(max(arrivals) - started)
+    ack_times = [t for r in rooms for t in r.ack_times]
+    lost = expected = sent_total = 0
+    for room in rooms:
+        sent_total += len(room.sent)
+        expected += len(room.sent) * len(room.phones)
+        for answer_id, started in room.sent.items():
+            arrivals = [p.seen[answer_id] for p in room.phones if answer_id in p.seen]
+            lost += len(room.phones) - len(arrivals)
+            if arrivals:
+                fanouts.append(max(arrivals) - started)
     duplicates = sum(p.duplicates for p in phones)
     await asyncio.gather(*(p.sio.disconnect() for p in phones if p.sio), return_exceptions=True)
-    await fac.disconnect()
+    await asyncio.gather(*(fac.disconnect() for fac in consoles), return_exceptions=True)
     await connector.close()
 
     result = {
         "participants": participants,
+        "workers": len(urls),
+        "workshops": len(rooms),
         "join_total_s": join_total,
         "join_p50_ms": percentile(join_times, 50) * 1000,
         "join_p95_ms": percentile(join_times, 95) * 1000,
@@ -169,8 +208,8 @@ async def _run(url: str, participants: int, email: str, password: str, answers: 
         "ack_p95_ms": percentile(ack_times, 95) * 1000,
         "fanout_p50_ms": percentile(fanouts, 50) * 1000,
         "fanout_p95_ms": percentile(fanouts, 95) * 1000,
-        "answers": len(sent),
-        "deliveries_expected": len(sent) * participants,
+        "answers": sent_total,
+        "deliveries_expected": expected,
         "lost": lost,
         "duplicated": duplicates,
         "mean_ack_ms": statistics.fmean(ack_times) * 1000 if ack_times else float("nan"),
@@ -178,14 +217,16 @@ async def _run(url: str, participants: int, email: str, password: str, answers: 
     return result
 
 
-def run_loadtest(url: str, participants: int, *, email: str, password: str, answers: int = 20,
-                 echo: Callable[[str], Any] = print) -> dict[str, Any]:
+def run_loadtest(url: str | list[str], participants: int, *, email: str, password: str, answers: int = 20,
+                 echo: Callable[[str], Any] = print, workshops: int = 1,
+                 spread: bool = False) -> dict[str, Any]:
     # A thread of its own: the caller may already be running an event loop (a test, a notebook).
     box: dict[str, Any] = {}
 
     def runner() -> None:
         try:
-            box["result"] = asyncio.run(_run(url, participants, email, password, answers, echo))
+            box["result"] = asyncio.run(_run(url, participants, email, password, answers, echo,
+                                             workshops=workshops, spread=spread))
         except BaseException as err:  # handed back to the caller below
             box["error"] = err
 
@@ -198,8 +239,9 @@ def run_loadtest(url: str, participants: int, *, email: str, password: str, answ
     echo(f"phones joined:        {result['participants']} in {result['join_total_s']:.2f} s "
          f"(per phone p50 {result['join_p50_ms']:.0f} ms, p95 {result['join_p95_ms']:.0f} ms)")
     echo(f"answer ack:           p50 {result['ack_p50_ms']:.1f} ms, p95 {result['ack_p95_ms']:.1f} ms")
+    per = "" if result["workshops"] == 1 else f" in {result['workshops']} workshops"
     echo(f"fan-out to last phone: p50 {result['fanout_p50_ms']:.1f} ms, p95 {result['fanout_p95_ms']:.1f} ms "
-         f"({result['answers']} answers x {result['participants']} phones)")
+         f"({result['answers']} answers, {result['participants']} phones{per})")
     echo(f"lost deliveries:      {result['lost']} of {result['deliveries_expected']}; "
          f"duplicated: {result['duplicated']}")
     return result

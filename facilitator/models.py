@@ -2,6 +2,7 @@
 
 from facilitator.activities import registry
 from facilitator.auth.models import Facilitator
+from facilitator.review.models import ReviewLink, ReviewView
 from facilitator.workshops.models import (
     Activity,
     ModerationEntry,
@@ -23,6 +24,8 @@ __all__ = [
     "Participant",
     "Presence",
     "ProcessedCommand",
+    "ReviewLink",
+    "ReviewView",
     "Throttle",
     "Workshop",
     "WorkshopEvent",

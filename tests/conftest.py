@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -16,24 +21,67 @@ from facilitator.extensions import db, socketio
 PASSWORD = "correct horse battery"
 
 
+def _database(tmp_path: Any) -> tuple[dict[str, Any], Callable[[Callable[[], None]], None]]:
+    """SQLite in the test's tmp folder by default; with FACILITATOR_TEST_DATABASE_URL (PostgreSQL), a
+    fresh schema of that database for each test, dropped afterwards."""
+    url = os.environ.get("FACILITATOR_TEST_DATABASE_URL")
+    if not url:
+        return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}"}, lambda close: close()
+    import sqlalchemy as sa
+
+    url = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+    before = set(threading.enumerate())
+
+    def finish(close: Callable[[], None]) -> None:
+        # Background work (coalesced counters, map analysis) must end before its schema goes.
+        deadline = time.monotonic() + 15
+        for thread in set(threading.enumerate()) - before:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        close()
+        drop()
+
+    # The schema goes in the URL itself, so a test can hand the URL to a subprocess; no fsync wait on
+    # each commit: a test database need not survive a power cut.
+    options = quote(f"-c search_path={schema} -c synchronous_commit=off")
+    return {"SQLALCHEMY_DATABASE_URI": f"{url}{'&' if '?' in url else '?'}options={options}"}, finish
+
+
 @pytest.fixture
 def app(tmp_path: Any) -> Iterator[Flask]:
+    database, finish = _database(tmp_path)
     app = create_app(
         {
             "ENV_NAME": "testing",
             "TESTING": True,
             "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+            **database,
             "WTF_CSRF_ENABLED": False,
             "COMMAND_RATE": 1000,
+            # The map's one-second background re-layout is exercised by the browser tests on a real
+            # server; in the test-client tests it would race the assertions.
+            "MAP_AUTO_SETTLE": False,
         }
     )
     with app.app_context():
         db.create_all()
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+
+    def close() -> None:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+    finish(close)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from facilitator.extensions import db
 
 if TYPE_CHECKING:
     from facilitator.realtime.protocol import Actor
+    from facilitator.review.context import ReviewContext
     from facilitator.workshops.models import Activity
 
 
@@ -51,6 +52,10 @@ class ActivityKind:
     apply_settings: Callable[[Activity, Any], None] | None = None  # takes request.form
     demo: Callable[..., None] | None = None  # demo(workshop, owner, participants) adds demo content
     js: str = ""  # static path of the ES module that renders the kind on phone, screen and console
+    # The kind's section of the review dashboard and report: review(activity, ctx) -> data for the
+    # partial ``review_template``; see facilitator/review/context.py for the keys the report also reads.
+    review: Callable[[Activity, ReviewContext], dict[str, Any]] | None = None
+    review_template: str | None = None
 
     def hidden_count(self, activity: Activity) -> int:
         total = 0

@@ -24,6 +24,8 @@ from facilitator.analysis.tree import shorten, text_width, xml_escape
 
 __all__ = [
     "DEFAULT_FORMS",
+    "FAMILIES",
+    "MAX_PICKS",
     "OTHER_GROUPS",
     "SCALE",
     "SCALE_LABELS",
@@ -32,157 +34,151 @@ __all__ = [
     "SOURCES",
     "Form",
     "FormAggregate",
+    "FormTrend",
     "GroupBreakdown",
     "Response",
+    "PickCount",
     "aggregate",
     "breakdown",
+    "change_over_time",
     "findings",
     "group_findings",
+    "normalise_forms",
+    "pick_ranking",
+    "slug",
     "svg_bars",
 ]
 
 
-class Form(TypedDict):
+class Form(TypedDict, total=False):
     key: str
     name: str
     family: str
     description: str
     prompt: str
     counter_moves: list[str]
+    source: str
 
 
 SOURCES: tuple[str, ...] = (
     "Ronald A. Heifetz, Leadership Without Easy Answers. Harvard University Press, 1994.",
     "Ronald Heifetz, Alexander Grashow and Marty Linsky, The Practice of Adaptive Leadership. "
     "Harvard Business Press, 2009.",
+    "Sue Goss, \u201cWhy, in whole systems, is it so hard to move from papers to action?\u201d "
+    "OPM blog, 2017.",
 )
+HEIFETZ = "Heifetz 1994; Heifetz, Grashow & Linsky 2009"
+GOSS = "Goss 2017, after Heifetz"
 
 DIVERTING = "Diverting attention"
 DISPLACING = "Displacing responsibility"
+WHOLE_SYSTEM = "Busy but not moving (whole systems)"
+FAMILIES: tuple[str, ...] = (DIVERTING, DISPLACING, WHOLE_SYSTEM)
 
+
+def _form(key: str, family: str, name: str, description: str, prompt: str, *moves: str) -> Form:
+    return {
+        "key": key,
+        "name": name,
+        "family": family,
+        "description": description,
+        "prompt": prompt,
+        "counter_moves": list(moves),
+        "source": GOSS if family == WHOLE_SYSTEM else HEIFETZ,
+    }
+
+
+# Our own wording throughout. Keys are stable: results over time are matched by key.
 DEFAULT_FORMS: list[Form] = [
-    {
-        "key": "quick_fix",
-        "name": "Reaching for a quick fix",
-        "family": DIVERTING,
-        "description": "We treat a problem that needs people to change as if a new procedure, tool or "
-        "structure could solve it on its own.",
-        "prompt": "How often do we answer a problem that needs us to change with a new process, system "
-        "or plan instead?",
-        "counter_moves": [
-            "Ask who would have to give something up for this problem to go away.",
-            "Try a small, cheap experiment before rolling out any solution.",
-            "Name out loud what the proposed fix leaves untouched.",
-        ],
-    },
-    {
-        "key": "denial",
-        "name": "Not naming the problem",
-        "family": DIVERTING,
-        "description": "A problem many people can see is played down, reframed as minor, or never "
-        "said out loud.",
-        "prompt": "How often do we avoid saying plainly what the real problem is?",
-        "counter_moves": [
-            "Put the uncomfortable facts on the table and stay with them for ten minutes.",
-            "Ask someone who lives with the problem to describe it in their own words.",
-        ],
-    },
-    {
-        "key": "distraction",
-        "name": "Getting side-tracked",
-        "family": DIVERTING,
-        "description": "The crisis of the day, a side issue or a proxy fight takes the time meant "
-        "for the hard question.",
-        "prompt": "How often does something urgent but secondary push the hard question off the agenda?",
-        "counter_moves": [
-            "Keep the hard question written up where everyone can see it, at every meeting.",
-            "When talk drifts, ask: is this the work, or a way round it?",
-        ],
-    },
-    {
-        "key": "meetings_without_decisions",
-        "name": "Meetings that decide nothing",
-        "family": DIVERTING,
-        "description": "We meet often and talk well, but leave without a decision, an owner or a next step.",
-        "prompt": "How often do our meetings end without a decision about who does what next?",
-        "counter_moves": [
-            "Close each item with who does what by when, written where all can see it.",
-            "Bring a decision to be made, not an update to be noted.",
-            "Drop one standing meeting for a month and notice what is missed.",
-        ],
-    },
-    {
-        "key": "papers_not_action",
-        "name": "Papers instead of action",
-        "family": DIVERTING,
-        "description": "Energy goes into reports, data packs, diagrams and long action plans that "
-        "nobody then acts upon.",
-        "prompt": "How often do we produce papers, plans or diagrams that lead to no agreement to act?",
-        "counter_moves": [
-            "Keep papers to two pages that end in one question for the group.",
-            "Agree one action to start this week before writing the next plan.",
-        ],
-    },
-    {
-        "key": "restructuring",
-        "name": "Redrawing the boxes",
-        "family": DIVERTING,
-        "description": "We change structures, boards or partnership arrangements rather than how we "
-        "actually work with each other.",
-        "prompt": "How often do we reorganise when what needs to change is how we behave?",
-        "counter_moves": [
-            "Before any restructure, write down the behaviour it is meant to change.",
-            "Try the new way of working inside the current structure first.",
-        ],
-    },
-    {
-        "key": "scapegoating",
-        "name": "Finding someone to blame",
-        "family": DISPLACING,
-        "description": "The problem is pinned on one person, team or organisation, so the rest of us "
-        "need not change.",
-        "prompt": "How often do we put the problem down to one person, team or organisation?",
-        "counter_moves": [
-            "Ask what part each of us plays in keeping the problem going.",
-            "Describe the situation from the point of view of the people being blamed.",
-        ],
-    },
-    {
-        "key": "outside_enemy",
-        "name": "Blaming outside forces",
-        "family": DISPLACING,
-        "description": "The cause is said to lie beyond our reach: government, funding rules, "
-        "regulators, the public.",
-        "prompt": "How often do we say the real obstacle is outside our control?",
-        "counter_moves": [
-            "List what is still within our power despite the constraints.",
-            "Pick one thing we would do if the outside obstacle disappeared, and start it anyway.",
-        ],
-    },
-    {
-        "key": "silencing",
-        "name": "Sidelining the messenger",
-        "family": DISPLACING,
-        "description": "Whoever raises an awkward issue is ignored, talked over or treated as the problem.",
-        "prompt": "How often is the person who raises an awkward issue sidelined or made the problem?",
-        "counter_moves": [
-            "Thank people in public for raising hard issues.",
-            "Give an awkward question a protected slot before anyone argues with it.",
-            "Ask the quietest person in the room what they think is being avoided.",
-        ],
-    },
-    {
-        "key": "passing_it_on",
-        "name": "Passing it up or out",
-        "family": DISPLACING,
-        "description": "The issue is handed to senior leaders, a committee, a task force or "
-        "consultants, and we wait for them.",
-        "prompt": "How often do we hand the issue to someone else and wait for them to sort it out?",
-        "counter_moves": [
-            "Agree what we can do now without anyone's permission.",
-            "When we refer something on, keep one named person here responsible for it.",
-        ],
-    },
+    _form("quick_fix", DIVERTING, "Reaching for a quick fix",
+          "We treat a problem that needs people to change as if a new procedure, tool or structure "
+          "could solve it on its own.",
+          "How often do we answer a problem that needs us to change with a new process, system or plan?",
+          "Ask who would have to give something up for this problem to go away.",
+          "Try a small, cheap experiment before rolling out any solution.",
+          "Name out loud what the proposed fix leaves untouched."),
+    _form("fit_expertise", DIVERTING, "Shaping the problem to fit our skills",
+          "We describe the problem as the kind we already know how to solve, so nobody has to learn.",
+          "How often do we define a problem so that it fits what we are already good at?",
+          "Ask people who see the problem differently to define it first.",
+          "Write down what we would have to learn to solve it well."),
+    _form("denial", DIVERTING, "Not naming the problem",
+          "A problem many people can see is played down, called minor, or never said out loud.",
+          "How often do we avoid saying plainly what the real problem is?",
+          "Put the uncomfortable facts on the table and stay with them for ten minutes.",
+          "Ask someone who lives with the problem to describe it in their own words."),
+    _form("jumping_to_conclusions", DIVERTING, "Jumping to conclusions",
+          "We settle on a cause or an answer before we have looked at the problem together.",
+          "How often do we agree on an answer before we understand the question?",
+          "Hold back solutions until three different explanations have been heard.",
+          "Ask: what would we see if our first answer were wrong?"),
+    _form("distraction", DIVERTING, "Getting side-tracked",
+          "The crisis of the day, a side issue or a proxy fight takes the time meant for the hard question.",
+          "How often does something urgent but secondary push the hard question off the agenda?",
+          "Keep the hard question written up where everyone can see it, at every meeting.",
+          "When talk drifts, ask: is this the work, or a way round it?"),
+    _form("options_off_table", DIVERTING, "Taking options off the table",
+          "Some choices are ruled out early, without saying why, because they would hurt someone.",
+          "How often are difficult options dropped before they are discussed?",
+          "List the options nobody wants to mention, and discuss one of them.",
+          "Ask who would lose if a dropped option came back."),
+    _form("fake_remedy", DIVERTING, "A remedy for show",
+          "We announce an action that looks like change but leaves the real problem where it was.",
+          "How often do we launch something that signals change without changing much?",
+          "Agree in advance how we will know whether it made a difference.",
+          "Ask the people it is meant to help whether it did."),
+    _form("scapegoating", DISPLACING, "Finding someone to blame",
+          "The problem is pinned on one person, team or organisation, so the rest of us need not change.",
+          "How often do we put the problem down to one person, team or organisation?",
+          "Ask what part each of us plays in keeping the problem going.",
+          "Describe the situation from the point of view of the people being blamed."),
+    _form("outside_enemy", DISPLACING, "Blaming outside forces",
+          "The cause is said to lie beyond our reach: government, funding rules, regulators, the public.",
+          "How often do we say the real obstacle is outside our control?",
+          "List what is still within our power despite the constraints.",
+          "Pick one thing we would do if the obstacle disappeared, and start it anyway."),
+    _form("attacking_authority", DISPLACING, "Turning on those in charge",
+          "Leaders are criticised or pushed out for raising the hard issue, rather than the issue "
+          "being worked on.",
+          "How often do we attack or undermine the people in charge instead of facing the issue?",
+          "Separate the person from the question they have raised.",
+          "Ask what the leader is asking us to face, and whether it is true."),
+    _form("silencing", DISPLACING, "Sidelining the messenger",
+          "Whoever raises an awkward issue is ignored, talked over or treated as the problem.",
+          "How often is the person who raises an awkward issue sidelined or made the problem?",
+          "Thank people in public for raising hard issues.",
+          "Give an awkward question a protected slot before anyone argues with it.",
+          "Ask the quietest person in the room what they think is being avoided."),
+    _form("passing_it_on", DISPLACING, "Handing it to a committee",
+          "The issue is given to a committee, task force or consultants, and we wait for them.",
+          "How often do we hand the issue to someone else and wait for them to sort it out?",
+          "Agree what we can do now without anyone's permission.",
+          "When we refer something on, keep one named person here responsible for it."),
+    _form("papers_not_action", WHOLE_SYSTEM, "Papers nobody acts on",
+          "Much effort goes into papers and reports that are read, noted and then left.",
+          "How often do we write papers that lead to no action?",
+          "Keep papers to two pages that end in one question for the group.",
+          "For each paper, name who will do what differently if it is agreed."),
+    _form("meetings_without_decisions", WHOLE_SYSTEM, "Meetings that decide nothing",
+          "We meet often and talk well, but leave without a decision, an owner or a next step.",
+          "How often do our meetings end without a decision about who does what next?",
+          "Close each item with who does what by when, written where all can see it.",
+          "Bring a decision to be made, not an update to be noted."),
+    _form("diagrams_no_agreement", WHOLE_SYSTEM, "Workshops that end in diagrams",
+          "Workshops produce elaborate maps and diagrams, but no agreement to go ahead.",
+          "How often do our workshops end with a diagram but no agreement to act?",
+          "End every workshop with one agreement and who will carry it.",
+          "Spend the last half hour on what we will do, not on the picture."),
+    _form("back_to_back", WHOLE_SYSTEM, "Back-to-back meetings",
+          "Days full of meetings feel like progress and leave no time to think or to talk frankly.",
+          "How often are we too busy in meetings to do the real work?",
+          "Drop one standing meeting for a month and notice what is missed.",
+          "Keep time each week for a one-to-one conversation that matters."),
+    _form("data_and_plans", WHOLE_SYSTEM, "Mountains of data, vast action plans",
+          "We gather hundreds of pages of data and write huge plans instead of starting.",
+          "How often do more data or a bigger plan stand in for a first step?",
+          "Agree one action to start this week before writing the next plan.",
+          "Ask which single figure would change what we do, and gather only that."),
 ]
 
 SCALE_MIN, SCALE_MAX = 0, 4
@@ -623,3 +619,145 @@ def svg_bars(
         f'<rect width="{_f(width)}" height="{_f(height)}" fill="#FFFFFF"/>'
     )
     return head + "\n" + "\n".join(out) + "\n</svg>"
+
+
+# ------------------------------------------------------------------------- priorities (what to tackle)
+
+MAX_PICKS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class PickCount:
+    key: str
+    name: str
+    position: int
+    count: int  # participants who chose this form as one to tackle
+    share: float  # count / participants who chose anything
+    rank: int  # 1 = chosen most often; ties share a rank
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def pick_ranking(
+    forms: Sequence[Mapping[str, Any]],
+    picks: Iterable[tuple[str, str]],
+    *,
+    suppress_below: int = 3,
+    top: int | None = None,
+) -> tuple[int, list[PickCount]]:
+    """Which forms the room most wants to tackle: ``picks`` are (participant_key, form_key) pairs, at
+    most ``MAX_PICKS`` per participant are counted (the first ones given). Returns the number of
+    participants who chose, and the forms chosen at least once, most chosen first. When fewer than
+    ``suppress_below`` participants chose, the ranking is withheld (an empty list)."""
+    keys = _form_keys(forms)
+    position = {k: i for i, (k, _) in enumerate(keys)}
+    names = dict(keys)
+    chosen: dict[str, list[str]] = {}
+    for participant, form_key in picks:
+        mine = chosen.setdefault(str(participant), [])
+        if form_key in position and form_key not in mine and len(mine) < MAX_PICKS:
+            mine.append(form_key)
+    pickers = sum(1 for v in chosen.values() if v)
+    if pickers == 0 or pickers < suppress_below:
+        return pickers, []
+    counts = Counter(k for v in chosen.values() for k in v)
+    ordered = sorted(counts, key=lambda k: (-counts[k], position[k]))
+    out = [
+        PickCount(key=k, name=names[k], position=position[k], count=counts[k], share=counts[k] / pickers,
+                  rank=1 + sum(1 for other in counts.values() if other > counts[k]))
+        for k in ordered
+    ]
+    return pickers, out[:top] if top is not None else out
+
+
+# ------------------------------------------------------------------------------- editing checklists
+
+MAX_FORMS = 30
+MAX_MOVES = 5
+LIMITS = {"name": 120, "family": 80, "description": 400, "prompt": 300, "source": 200, "move": 300}
+
+
+def slug(text: str, taken: Iterable[str] = ()) -> str:
+    """A stable form key made from a name: lower-case ASCII words joined by underscores, unique."""
+    base = "".join(ch if ch.isascii() and ch.isalnum() else "_" for ch in text.lower())
+    base = "_".join(part for part in base.split("_") if part)[:34] or "form"
+    used = set(taken)
+    key, i = base, 2
+    while key in used:
+        key = f"{base[:34]}_{i}"
+        i += 1
+    return key
+
+
+def normalise_forms(forms: Iterable[Mapping[str, Any]]) -> list[Form]:
+    """Clean a checklist a facilitator edited: trimmed, bounded texts, unique keys (kept when valid,
+    made from the name otherwise), up to ``MAX_MOVES`` counter-moves. Forms without a name are dropped.
+    Raises ValueError when nothing is left or there are more than ``MAX_FORMS`` forms."""
+    out: list[Form] = []
+    keys: set[str] = set()
+    for raw in forms:
+        name = " ".join(str(raw.get("name") or "").split())[: LIMITS["name"]]
+        if not name:
+            continue
+        key = str(raw.get("key") or "")
+        valid = 0 < len(key) <= 40 and all(ch.isascii() and (ch.isalnum() or ch == "_") for ch in key)
+        if not valid or key != key.lower() or key in keys:
+            key = slug(name, keys)
+        keys.add(key)
+        moves = [" ".join(str(m).split())[: LIMITS["move"]] for m in raw.get("counter_moves") or []]
+        form: Form = {
+            "key": key,
+            "name": name,
+            "family": " ".join(str(raw.get("family") or "").split())[: LIMITS["family"]],
+            "description": str(raw.get("description") or "").strip()[: LIMITS["description"]],
+            "prompt": str(raw.get("prompt") or "").strip()[: LIMITS["prompt"]] or name,
+            "counter_moves": [m for m in moves if m][:MAX_MOVES],
+            "source": str(raw.get("source") or "").strip()[: LIMITS["source"]],
+        }
+        out.append(form)
+    if not out:
+        raise ValueError("a checklist needs at least one form")
+    if len(out) > MAX_FORMS:
+        raise ValueError(f"a checklist has at most {MAX_FORMS} forms")
+    return out
+
+
+# ------------------------------------------------------------------------------------- over time
+
+
+@dataclass(frozen=True, slots=True)
+class FormTrend:
+    key: str
+    name: str
+    means: tuple[float | None, ...]  # one per run, oldest first; None when withheld or not asked
+    change: float | None  # last shown mean minus the first shown mean
+    previous_change: float | None  # last run minus the run before it (both shown)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "means": list(self.means)}
+
+
+def change_over_time(runs: Sequence[Sequence[FormAggregate]]) -> list[FormTrend]:
+    """Per form, the mean in each run of the same checklist (oldest first) and how it has moved.
+    Forms are listed in the order of the latest run, then forms only earlier runs asked. Suppressed
+    aggregates stay None, so no run reveals what its own threshold withheld."""
+    order: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for run in reversed(runs):
+        for a in run:
+            if a.key not in seen:
+                seen.add(a.key)
+                order.append((a.key, a.name))
+    out: list[FormTrend] = []
+    for key, name in order:
+        means: list[float | None] = []
+        for run in runs:
+            agg = next((a for a in run if a.key == key), None)
+            means.append(None if agg is None or agg.suppressed else agg.mean)
+        shown = [m for m in means if m is not None]
+        change = shown[-1] - shown[0] if len(shown) >= 2 else None
+        prev = means[-1] - means[-2] if len(means) >= 2 and None not in (means[-1], means[-2]) else None
+        out.append(FormTrend(key=key, name=name, means=tuple(means), change=change,
+                             previous_change=prev))  # type: ignore[operator]
+    return out

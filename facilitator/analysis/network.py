@@ -28,7 +28,7 @@ import re
 import statistics
 import unicodedata
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, cast
 from xml.sax.saxutils import escape, quoteattr
@@ -46,6 +46,7 @@ __all__ = [
     "NodeIn",
     "NodeMetrics",
     "Position",
+    "Translate",
     "build_graph",
     "compute_metrics",
     "finding_text",
@@ -60,6 +61,19 @@ __all__ = [
 
 Position = tuple[float, float]
 Severity = Literal["info", "attention"]
+
+#: A gettext-style translator, ``translate(singular, plural, n)``, like ``ngettext`` of a catalogue.
+#: It must return the chosen text untouched by ``%`` formatting: placeholders here are ``{name}``.
+Translate = Callable[[str, str, int], str]
+
+
+def _english(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+def ngettext_noop(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a (singular, plural) pair for message extraction (keyword ``ngettext_noop:1,2``)."""
+    return singular, plural
 
 
 # --------------------------------------------------------------------------------------------------
@@ -78,6 +92,7 @@ class NodeIn:
     influence: int | None
     interest: int | None
     stance: str | None
+    losses: str = ""  # what the stakeholder stands to lose from change (free text, may be blank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +145,7 @@ def build_graph(
             influence=node.influence,
             interest=node.interest,
             stance=node.stance,
+            losses=bool(node.losses.strip()),
         )
     ties: dict[tuple[int, int], dict[str, Any]] = {}
     for edge in sorted(edges, key=lambda e: e.id):
@@ -659,101 +675,107 @@ def needed_ties_impact(nodes: Iterable[NodeIn], edges: Iterable[EdgeIn], seed: i
 # Findings
 
 #: Sentence templates, one (singular, plural) pair per finding code, chosen by ``params["count"]``.
-#: Kept in one place so they can be wrapped in ngettext later. ``{names}``-like placeholders are
-#: filled with lists joined by :func:`_join`.
+#: They are translated where they are rendered: :func:`finding_text` takes a ``translate`` function
+#: (the caller's gettext catalogue), so this module stays free of Flask. ``{names}``-like
+#: placeholders are filled with lists joined by :func:`_join`.
 FINDING_TEMPLATES: dict[str, tuple[str, str]] = {
-    "empty_map": (
+    "empty_map": ngettext_noop(
         "The map has no stakeholders yet.",
         "The map has no stakeholders yet.",
     ),
-    "map_summary": (
+    "map_summary": ngettext_noop(
         "The map shows {count} stakeholder and {ties} relationships.",
         "The map shows {count} stakeholders and {ties} relationships between them; "
         "{density_percent}% of all possible pairs are directly linked.",
     ),
-    "isolates": (
+    "isolates": ngettext_noop(
         "{names} has no relationship with anyone else on the map.",
         "{count} stakeholders have no relationship with anyone else on the map: {names}.",
     ),
-    "separate_parts": (
+    "separate_parts": ngettext_noop(
         "The map falls into {count} separate part with no relationship between them.",
         "The map falls into {count} separate parts with no relationship between them; "
         "the largest has {largest} stakeholders.",
     ),
-    "single_point": (
+    "single_point": ngettext_noop(
         "If {name} stepped away, {count} stakeholder would lose every link to the rest of the map.",
         "If {name} stepped away, {count} stakeholders would lose every link to the rest of the map.",
     ),
-    "more_single_points": (
+    "more_single_points": ngettext_noop(
         "{names} is also the only link between part of the map and the rest.",
         "{count} more stakeholders are each the only link between part of the map and the rest: {names}.",
     ),
-    "top_brokers": (
+    "top_brokers": ngettext_noop(
         "The strongest broker is {names}: many of the shortest paths between others run through them.",
         "The strongest brokers are {names}: many of the shortest paths between others run through them.",
     ),
-    "sector_gateway": (
+    "sector_gateway": ngettext_noop(
         "Every relationship between {sector} and other sectors runs through one person: {name}.",
         "All {count} relationships between {sector} and other sectors run through one person: {name}.",
     ),
-    "sector_pair_gateway": (
+    "sector_pair_gateway": ngettext_noop(
         "The only relationship between {sector} and {other} runs through {name}.",
         "All {count} relationships between {sector} and {other} run through one person: {name}.",
     ),
-    "sector_single_tie": (
+    "sector_single_tie": ngettext_noop(
         "The only relationship between {sector} and {other} is the one between {name} and {other_name}.",
         "The only relationship between {sector} and {other} is the one between {name} and {other_name}.",
     ),
-    "sector_cut_off": (
+    "sector_cut_off": ngettext_noop(
         "No one in {sector} has a relationship with anyone in another sector.",
         "No one in {sector} has a relationship with anyone in another sector.",
     ),
-    "sectors_without_tie": (
+    "sectors_without_tie": ngettext_noop(
         "{sector} and {others} have no direct relationship.",
         "{sector} has no direct relationship with {count} other sectors: {others}.",
     ),
-    "organisations_inward": (
+    "organisations_inward": ngettext_noop(
         "No one in {names} has a relationship with anyone outside it.",
         "{count} organisations have relationships only inside themselves: {names}.",
     ),
-    "cross_org_low": (
+    "cross_org_low": ngettext_noop(
         "Only {percent}% of relationships cross organisational boundaries: most work stays inside "
         "organisations.",
         "Only {percent}% of relationships cross organisational boundaries: most work stays inside "
         "organisations.",
     ),
-    "cross_org_share": (
+    "cross_org_share": ngettext_noop(
         "{percent}% of relationships cross organisational boundaries.",
         "{percent}% of relationships cross organisational boundaries.",
     ),
-    "cross_sector_low": (
+    "cross_sector_low": ngettext_noop(
         "Only {percent}% of relationships cross sectors: most work stays inside sectors.",
         "Only {percent}% of relationships cross sectors: most work stays inside sectors.",
     ),
-    "cross_sector_share": (
+    "cross_sector_share": ngettext_noop(
         "{percent}% of relationships cross sectors.",
         "{percent}% of relationships cross sectors.",
     ),
-    "communities": (
+    "communities": ngettext_noop(
         "The stakeholders form {count} cluster of closely linked people and groups.",
         "The stakeholders form {count} clusters of closely linked people and groups.",
     ),
-    "organisation_missing": (
+    "organisation_missing": ngettext_noop(
         "{count} stakeholder has no organisation recorded and is left out of the cross-organisation figures.",
         "{count} stakeholders have no organisation recorded and are left out of the "
         "cross-organisation figures.",
     ),
-    "sector_missing": (
+    "losses": ngettext_noop(
+        "{names} stands to lose from the change; ask what would help them bear that loss.",
+        "{count} stakeholders stand to lose from the change: {names}. Ask who bears the losses "
+        "and what would help them.",
+    ),
+    "sector_missing": ngettext_noop(
         "{count} stakeholder has no sector recorded and is left out of the cross-sector figures.",
         "{count} stakeholders have no sector recorded and are left out of the cross-sector figures.",
     ),
 }
 
-#: Words used to join lists of names in findings ("A, B and C", "and 4 others").
-FINDING_WORDS: dict[str, str] = {
-    "and": "and",
-    "others": "{count} others",
-    "other": "1 other",
+#: Words used to join lists of names in findings ("A, B and C", "and 4 others"), translated like
+#: the templates: (singular, plural) pairs chosen by a count.
+FINDING_WORDS: dict[str, tuple[str, str]] = {
+    "and": ngettext_noop("and", "and"),
+    "others": ngettext_noop("1 other", "{count} others"),
 }
 
 #: How many names a sentence lists before saying "and N others".
@@ -780,25 +802,45 @@ class Finding:
         }
 
 
-def _join(items: Sequence[str], limit: int = NAMES_IN_SENTENCE) -> str:
+def _join(items: Sequence[str], limit: int = NAMES_IN_SENTENCE, translate: Translate = _english) -> str:
     words = list(items)
     if len(words) > limit:
         rest = len(words) - limit
-        tail = FINDING_WORDS["other"] if rest == 1 else FINDING_WORDS["others"].format(count=rest)
-        words = [*words[:limit], tail]
+        words = [*words[:limit], translate(*FINDING_WORDS["others"], rest).replace("{count}", str(rest))]
     if not words:
         return ""
     if len(words) == 1:
         return words[0]
-    return f"{', '.join(words[:-1])} {FINDING_WORDS['and']} {words[-1]}"
+    return f"{', '.join(words[:-1])} {translate(*FINDING_WORDS['and'], len(words))} {words[-1]}"
 
 
-def finding_text(f: Finding) -> str:
-    """The finding as one English sentence (plain text: escape it where it is shown)."""
+class _Blank(dict[str, Any]):
+    """Format values: a placeholder a translation leaves out is fine, one it invents is blank."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def finding_text(f: Finding, translate: Translate | None = None) -> str:
+    """The finding as one sentence (plain text: escape it where it is shown).
+
+    ``translate`` is a gettext-style ``ngettext(singular, plural, n)`` of the reader's language
+    (English when None); it picks the form by ``params["count"]`` (or 2 when there is no count).
+    """
+    tr = translate or _english
     singular, plural = FINDING_TEMPLATES[f.code]
-    template = singular if f.params.get("count") == 1 else plural
-    values = {k: _join([str(x) for x in v]) if isinstance(v, list) else v for k, v in f.params.items()}
-    return template.format(**values)
+    count = f.params.get("count")
+    template = tr(singular, plural, count if isinstance(count, int) else 2)
+    values = _Blank(
+        {
+            k: _join([str(x) for x in v], translate=tr) if isinstance(v, list) else v
+            for k, v in f.params.items()
+        }
+    )
+    try:
+        return template.format_map(values)
+    except (ValueError, IndexError, AttributeError):  # a broken translation: fall back to English
+        return _english(singular, plural, count if isinstance(count, int) else 2).format_map(values)
 
 
 def _cut_off(graph: nx.Graph[int], node: int) -> int:
@@ -840,6 +882,10 @@ def findings(nodes: Iterable[NodeIn], edges: Iterable[EdgeIn], metrics: MapMetri
         result.append(
             Finding("isolates", "attention", {"count": len(metrics.isolates), **named(metrics.isolates)})
         )
+
+    losing = sorted(node.id for node in node_list if node.losses.strip())
+    if losing:
+        result.append(Finding("losses", "attention", {"count": len(losing), **named(losing)}))
 
     sizes: dict[int, int] = {}
     for node_metrics in metrics.nodes.values():
@@ -1651,6 +1697,7 @@ def svg_map(
     title: str | None = None,
     seed: int = 42,
     id_prefix: str = "map",
+    label_size: int | None = None,
 ) -> str:
     """A standalone SVG picture of the map, drawn on the server.
 
@@ -1809,7 +1856,7 @@ def svg_map(
     out.append("</g>")
 
     if labelled:
-        font = 10 if big else 12
+        font = label_size or (10 if big else 12)
         out.append(
             f'<g class="labels" font-size="{font}" fill="#1a1a1a" stroke="#ffffff" stroke-width="3" '
             'paint-order="stroke" stroke-linejoin="round">'
@@ -1817,8 +1864,12 @@ def svg_map(
         for node in node_list:
             if node.id in labelled:
                 x, y = px(node.id)
+                name = _short(node.name)
                 tx, ty = x + radius(node.id) + 3, y + font / 3
-                out.append(f'<text x="{tx:.1f}" y="{ty:.1f}">{_text(_short(node.name))}</text>')
+                anchor = ""
+                if tx + 0.58 * font * len(name) > width - legend_width - 2:  # would run off: put it left
+                    tx, anchor = x - radius(node.id) - 3, ' text-anchor="end"'
+                out.append(f'<text x="{tx:.1f}" y="{ty:.1f}"{anchor}>{_text(name)}</text>')
         out.append("</g>")
 
     if legend:

@@ -69,6 +69,9 @@ _MARGIN = 16.0
 _GROUND = 40.0  # room below the trunk for the "no theme yet" caption
 _RHO_IN, _RHO_OUT, _RHO_LABEL = 0.17, 0.80, 0.905
 _PHI_HI, _PHI_LO = 192.0, -12.0
+_CAPTION = 24.0  # leaf caption size on the reference canvas
+_BOLD = 1.1  # bold labels run wider than the width estimate
+_OWNER_RATIO = 0.78  # the owner's name, under a caption
 _BOTANICAL_LABEL_LIMIT = 40  # leaf captions are drawn on botanical trees up to this many leaves
 
 _FONT = "Inter, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
@@ -356,10 +359,10 @@ def _botanical_geometry(branch_labels: tuple[str, ...], width: float, height: fl
             for side in (-1, 1):
                 x = cx + side * (tw_base / 2 + 8 * s + r + col * d)
                 sprouts.append(_Slot(x, row_y, 90.0 - side * 55.0))
-    sprout_label = (cx, height - 12 * s, 16 * s)
+    sprout_label = (cx, height - 12 * s, 22 * s)
 
     # branch labels on a band outside the canopy, as wide as their neighbours allow
-    label_size = (21.0 if nb <= 8 else 18.0 if nb <= 14 else 15.0) * s
+    label_size = (32.0 if nb <= 6 else 27.0 if nb <= 10 else 22.0) * s
     box_h = label_size * 2.25
     mids = [_PHI_HI - (i + 0.5) * span for i in range(nb)]
     label_pts = [
@@ -368,7 +371,7 @@ def _botanical_geometry(branch_labels: tuple[str, ...], width: float, height: fl
     ]
     max_widths: list[float] = []
     for i, (lx, ly) in enumerate(label_pts):
-        w = 300 * s
+        w = 440 * s
         for j in (i - 1, i + 1):
             if 0 <= j < nb and abs(label_pts[j][1] - ly) < box_h + 6 * s:
                 w = min(w, abs(label_pts[j][0] - lx) - 14 * s)
@@ -380,8 +383,8 @@ def _botanical_geometry(branch_labels: tuple[str, ...], width: float, height: fl
     label_specs: list[tuple[float, float, Literal["start", "middle", "end"], float]] = []
     for i, label in enumerate(branch_labels):
         lx, ly = label_pts[i]
-        shown = shorten(label, max_widths[i], label_size)
-        w = max(text_width(shown, label_size), min(count_reserve, max_widths[i]))
+        shown = shorten(label, max_widths[i] / _BOLD, label_size)
+        w = max(text_width(shown, label_size) * _BOLD, min(count_reserve, max_widths[i]))
         x0 = min(max(lx - w / 2, margin), width - margin - w)
         y0 = max(ly - label_size, top * 0.5)
         box = (x0 - 4 * s, y0 - 2 * s, x0 + w + 4 * s, y0 + box_h)
@@ -724,7 +727,7 @@ def _layout_botanical(
         trunk=geo.trunk,
         branches=tuple(out_branches),
         leaves=tuple(out_leaves),
-        text_size=15 * geo.scale,
+        text_size=_CAPTION * geo.scale,
     )
 
 
@@ -767,7 +770,7 @@ def _layout_list(
     sizes = [len(g[3]) for g in groups]
 
     max_cols = max(1, int((width - 2 * margin) / (210 * s)))
-    row_cap = 32 * s
+    row_cap = 44 * s
     best: tuple[float, int] | None = None
     for ncol in range(1, max_cols + 1):
         per_col = max(heading + 1, math.ceil((sum(sizes) + heading * len(sizes)) / ncol))
@@ -783,8 +786,8 @@ def _layout_list(
     per_col = avail / row_h
     col_w = (width - 2 * margin) / ncol
     r = min(row_h * 0.36, 9 * s)
-    text_size = min(row_h * 0.58, 17 * s)
-    head_size = min(row_h * 0.82, 21 * s)
+    text_size = min(row_h * 0.62, 24 * s)
+    head_size = min(max(row_h * 0.82, 17 * s), 28 * s)
 
     out_leaves: list[LeafLayout] = []
     out_branches: list[BranchLayout] = []
@@ -967,7 +970,7 @@ def svg_tree(
     # branch labels (headings in list mode)
     out.append('<g class="branch-labels">')
     for br in layout.branches:
-        label = shorten(br.label, br.label_max_width, br.label_size)
+        label = shorten(br.label, br.label_max_width / _BOLD, br.label_size)
         bid = "" if br.id is None else f' data-branch-id="{br.id}"'
         if layout.mode == "botanical" and not br.path:
             # leaves with no theme, on sprouts beside the trunk
@@ -1037,12 +1040,19 @@ def svg_tree(
             )
             cap = captions.get(leaf.id)
             if cap is not None:
-                text, dx, dy, anchor = cap
+                text, owner, dx, dy, anchor = cap
+                second = ""
+                if owner:
+                    small = layout.text_size * _OWNER_RATIO
+                    second = (
+                        f'<tspan x="{_fmt(dx)}" dy="{_fmt(small * 1.2)}" font-size="{_fmt(small)}" '
+                        f'fill="{_MUTED}">{xml_escape(owner)}</tspan>'
+                    )
                 parts.append(
-                    f'<text x="{_fmt(dx)}" y="{_fmt(dy)}" text-anchor="{anchor}" '
+                    f'<text class="caption" x="{_fmt(dx)}" y="{_fmt(dy)}" text-anchor="{anchor}" '
                     f'font-size="{_fmt(layout.text_size)}" fill="{_INK}" stroke="{_PAPER}" '
-                    f'stroke-width="{_fmt(3 * s)}" stroke-linejoin="round" paint-order="stroke">'
-                    f"{xml_escape(text)}</text>"
+                    f'stroke-width="{_fmt(4 * s)}" stroke-linejoin="round" paint-order="stroke">'
+                    f"{xml_escape(text)}{second}</text>"
                 )
         else:
             parts.append(
@@ -1081,33 +1091,41 @@ def _list_text_width(layout: TreeLayout, leaf: LeafLayout) -> float:
     return 200.0
 
 
-def _botanical_captions(layout: TreeLayout, show_names: bool) -> dict[int, tuple[str, float, float, str]]:
+def _botanical_captions(
+    layout: TreeLayout, show_names: bool
+) -> dict[int, tuple[str, str, float, float, str]]:
     """Captions for small trees: beside, above or below a leaf, where they hit no leaf or other text.
 
-    Returns leaf id -> (text, dx, dy, anchor) relative to the leaf centre.
+    The commitment is the first line, big enough for the back of the room; the owner (when names are
+    shown) is a smaller second line, so a name never eats the words of the commitment.
+    Returns leaf id -> (text, owner, dx, dy, anchor) relative to the leaf centre (dy: first baseline).
     """
     if len(layout.leaves) > _BOTANICAL_LABEL_LIMIT:
         return {}
     s = min(layout.width / _REF_W, layout.height / _REF_H)
     r = layout.leaf_radius
     size = layout.text_size
-    max_w = 210 * s
+    small = size * _OWNER_RATIO
+    max_w = 340 * s
     pad = 3 * s
     boxes = [br.label_box for br in layout.branches]
-    result: dict[int, tuple[str, float, float, str]] = {}
+    result: dict[int, tuple[str, str, float, float, str]] = {}
     for leaf in layout.leaves:
-        text = shorten(_leaf_caption(leaf, show_names), max_w, size)
-        w = text_width(text, size)
+        text = shorten(clean_text(leaf.text), max_w, size)
+        owner = clean_text(leaf.owner) if (show_names and leaf.owner) else ""
+        owner = shorten(owner, max_w, small) if owner else ""
+        w = max(text_width(text, size), text_width(owner, small) if owner else 0.0)
+        extra = small * 1.2 if owner else 0.0  # height of the second line
         outward = 1 if leaf.x >= layout.width / 2 else -1
         # (dx, dy, anchor): beside (outward first), then above and below
         options: list[tuple[float, float, Literal["start", "middle", "end"]]] = []
         for side in (outward, -outward):
-            options.append((side * (r + pad), size * 0.35, "start" if side == 1 else "end"))
-        options.append((0.0, -r - pad - size * 0.25, "middle"))
+            options.append((side * (r + pad), size * 0.35 - extra / 2, "start" if side == 1 else "end"))
+        options.append((0.0, -r - pad - size * 0.25 - extra, "middle"))
         options.append((0.0, r + pad + size * 0.85, "middle"))
         for dx, dy, anchor in options:
             x0 = leaf.x + dx - (0 if anchor == "start" else w if anchor == "end" else w / 2)
-            box = (x0, leaf.y + dy - size * 0.85, x0 + w, leaf.y + dy + size * 0.3)
+            box = (x0, leaf.y + dy - size * 0.85, x0 + w, leaf.y + dy + size * 0.3 + extra)
             if box[0] < 2 * s or box[2] > layout.width - 2 * s or box[1] < 2 * s or box[3] > layout.height:
                 continue
             if any(_boxes_overlap(box, other) for other in boxes):
@@ -1115,6 +1133,6 @@ def _botanical_captions(layout: TreeLayout, show_names: bool) -> dict[int, tuple
             if any(_circle_hits_box(other.x, other.y, r, box) for other in layout.leaves):
                 continue
             boxes.append(box)
-            result[leaf.id] = (text, dx, dy, anchor)
+            result[leaf.id] = (text, owner, dx, dy, anchor)
             break
     return result

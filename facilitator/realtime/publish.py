@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import event, update
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from facilitator.extensions import db, socketio
 from facilitator.workshops.models import Workshop, WorkshopEvent
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 _PENDING = "facilitator_pending_events"
 _READY = "facilitator_ready_events"
+_ORDERED = "facilitator_publish_ordered"  # session.info: this transaction holds a publish-order lock
+_ADVISORY = "facilitator_advisory_locks"  # connection info: workshops whose advisory lock it holds
+_LOCK_SPACE = 0x46AC  # first key of pg_advisory_lock(int, int): "our" locks, the workshop id second
 
 ALL = "all"
 STAFF = "staff"
@@ -55,10 +59,32 @@ def announce(workshop_id: int, name: str, data: dict[str, Any], *, audience: str
         .returning(Workshop.seq)
         .execution_options(synchronize_session=False)
     ).scalar_one()
+    _hold_publish_order(workshop_id)
     db.session.add(WorkshopEvent(workshop_id=workshop_id, seq=seq, name=name, audience=audience, payload=data))
     envelope = {"seq": seq, "data": data}
     db.session.info.setdefault(_PENDING, []).append((workshop_id, audience, name, envelope))
     return seq
+
+
+def _hold_publish_order(workshop_id: int) -> None:
+    """Across workers, publish a workshop's events in ``seq`` order.
+
+    The seq bump above row-locks the workshop until COMMIT, but the publish comes after the commit: two
+    workers could commit seq 5 and 6 in order and still publish 6 first, and a client that has seen 6
+    drops 5 as old. On PostgreSQL the announcing transaction therefore also takes a session-level
+    advisory lock on the workshop (after the row lock, so the order of locks is always the same) and
+    keeps it until its events are on the message queue; the next announcer waits for that. If a worker
+    dies, PostgreSQL drops its locks with its connection. SQLite runs in one process: nothing to do.
+    """
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    held: set[int] = conn.info.setdefault(_ADVISORY, set())
+    if workshop_id not in held:
+        conn.exec_driver_sql("SELECT pg_advisory_lock(%(ns)s, %(id)s)",
+                             {"ns": _LOCK_SPACE, "id": workshop_id})
+        held.add(workshop_id)
+        db.session.info[_ORDERED] = True
 
 
 def emit_now(name: str, data: dict[str, Any], room: str) -> None:
@@ -70,23 +96,46 @@ def install_publisher(session_class: type[Session] | Any) -> None:
     @event.listens_for(session_class, "after_commit")
     def _committed(session: Session) -> None:
         pending = session.info.pop(_PENDING, [])
-        if pending:
+        if session.info.pop(_ORDERED, False):
+            # PostgreSQL: publish now, while this connection still holds the workshop's advisory lock;
+            # the lock goes when the connection is checked back in (see _release_advisory_locks).
+            _publish(pending)
+        elif pending:
             session.info.setdefault(_READY, []).extend(pending)
 
     @event.listens_for(session_class, "after_rollback")
     def _rolled_back(session: Session) -> None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_ORDERED, None)
 
     @event.listens_for(session_class, "after_transaction_end")
     def _ended(session: Session, transaction: Any) -> None:
         if transaction.parent is not None:
             return
-        ready = session.info.pop(_READY, [])
-        for workshop_id, audience, name, envelope in ready:
-            try:
-                socketio.emit(name, envelope, to=room_for(workshop_id, audience))
-            except Exception:  # a failed emit must not undo a committed change; clients resync by seq
-                log.exception("publishing %s failed", name)
+        session.info.pop(_ORDERED, None)
+        _publish(session.info.pop(_READY, []))
+
+    event.listen(Pool, "checkin", _release_advisory_locks)
+
+
+def _publish(ready: list[tuple[int, str, str, dict[str, Any]]]) -> None:
+    for workshop_id, audience, name, envelope in ready:
+        try:
+            socketio.emit(name, envelope, to=room_for(workshop_id, audience))
+        except Exception:  # a failed emit must not undo a committed change; clients resync by seq
+            log.exception("publishing %s failed", name)
+
+
+def _release_advisory_locks(dbapi_connection: Any, record: Any) -> None:
+    """A connection goes back to the pool (commit, rollback or close): let go of its publish-order locks."""
+    if record is None or not record.info.pop(_ADVISORY, None):
+        return
+    try:
+        dbapi_connection.execute("SELECT pg_advisory_unlock_all()")
+        dbapi_connection.rollback()
+    except Exception:
+        log.exception("releasing publish-order locks failed; dropping the connection")
+        record.invalidate()
 
 
 class Coalescer:

@@ -7,11 +7,11 @@ import os
 import socket as pysocket
 from typing import Any
 
-from flask import session
+from flask import current_app, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 from pydantic import Field
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from facilitator.extensions import db, socketio
 from facilitator.realtime.protocol import ACTOR_KEY, Actor, CommandIn, Role, command, current_sid
@@ -61,6 +61,7 @@ def register() -> None:
     @socketio.on("connect")
     def on_connect(auth: Any = None) -> None:
         actor = identify(auth)
+        _ensure_presence_keeper()
         session[ACTOR_KEY] = actor.to_session()
         join_room(room_for(actor.workshop_id, "all"))
         if actor.role == Role.FACILITATOR:
@@ -108,3 +109,58 @@ def clear_stale_presence() -> None:
     """Forget sockets this worker held before it restarted."""
     db.session.execute(delete(Presence).where(Presence.worker == WORKER))
     db.session.commit()
+
+
+_keeper_started = False
+
+
+def _ensure_presence_keeper() -> None:
+    """With several workers (a Redis message queue), a worker that dies leaves its presence rows
+    behind and the room looks fuller than it is. Each worker keeps a heartbeat key in Redis; any
+    worker deletes the rows of workers whose heartbeat has expired. One process: nothing to do."""
+    global _keeper_started
+    url = current_app.config.get("MESSAGE_QUEUE") or ""
+    if _keeper_started or not str(url).startswith(("redis://", "rediss://", "unix://")):
+        return
+    _keeper_started = True
+    import redis
+
+    client = redis.Redis.from_url(str(url), socket_timeout=5)
+    beat = float(current_app.config["PRESENCE_HEARTBEAT"])
+    _heartbeat(client, beat)  # before this worker's first presence row, so no one sweeps it
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    socketio.start_background_task(_keep_presence, app, client, beat)
+
+
+_HEARTBEAT_KEY = "facilitator:worker:{}"
+
+
+def _heartbeat(client: Any, beat: float) -> None:
+    try:
+        client.set(_HEARTBEAT_KEY.format(WORKER), "1", px=int(beat * 3000))
+    except Exception:
+        log.exception("presence heartbeat failed")
+
+
+def _keep_presence(app: Any, client: Any, beat: float) -> None:
+    key = _HEARTBEAT_KEY
+    while True:
+        socketio.sleep(beat)
+        _heartbeat(client, beat)
+        try:
+            with app.app_context():
+                others = set(db.session.scalars(select(Presence.worker).distinct()).all()) - {WORKER}
+                gone = [w for w in sorted(others) if not client.exists(key.format(w))]
+                if gone:
+                    rows = db.session.execute(
+                        select(Presence.workshop_id).where(Presence.worker.in_(gone)).distinct()
+                    ).scalars().all()
+                    db.session.execute(delete(Presence).where(Presence.worker.in_(gone)))
+                    db.session.commit()
+                    from facilitator.workshops.live import counter_push
+
+                    for workshop_id in rows:
+                        counter_push.poke(workshop_id)
+                    log.info("forgot the sockets of stopped workers %s", ", ".join(gone))
+        except Exception:
+            log.exception("forgetting the sockets of stopped workers failed")

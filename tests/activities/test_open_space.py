@@ -8,6 +8,8 @@ import json
 import time
 import uuid
 
+import pytest
+
 from tests.conftest import ack, names
 
 
@@ -383,3 +385,334 @@ def test_settings_define_spaces_and_slots(make_workshop, phone, sockets, facilit
     assert grid and [s["name"] for s in grid[-1]["spaces"]] == ["Atrium", "Library"]
     bad = {**form, "space_capacity": ["lots", "12"]}
     assert "capacity" in facilitator.post(url, data=bad).get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- issue 4: the rest of the cycle
+
+
+def place_all(console, aid, state, *topic_ids):
+    cells = [(sl["id"], sp["id"]) for sl in state["slots"] for sp in state["spaces"]]
+    for topic, (slot, space) in zip(topic_ids, cells, strict=False):
+        assert ack(
+            console,
+            "topic:place",
+            {"activity_id": aid, "topic_id": topic, "slot_id": slot, "space_id": space},
+        )["ok"]
+
+
+def test_merging_a_duplicate_carries_interest_report_and_checkins(make_workshop, phone, sockets, facilitator):
+    ws, aid, (alice, bob, carol), console, screen, state = setup_room(
+        make_workshop, phone, sockets, facilitator, "Alice", "Bob", "Carol"
+    )
+    keep = propose(alice, aid, "Housing first")
+    dup = propose(bob, aid, "Housing First!", "Homes before treatment")
+    assert ack(carol, "topic:interest", {"activity_id": aid, "topic_id": dup, "interested": True})["ok"]
+    place_all(console, aid, state, dup)
+    assert ack(carol, "openspace:check_in", {"activity_id": aid, "topic_id": dup})["ok"]
+    report = {
+        "activity_id": aid,
+        "topic_id": dup,
+        "notes": "n",
+        "key_points": ["k"],
+        "proposed_actions": ["Act"],
+    }
+    assert ack(bob, "openspace:report", report)["ok"]
+    assert (
+        ack(bob, "topic:merge", {"activity_id": aid, "topic_id": dup, "into_id": keep})["error"]["code"]
+        == "forbidden"
+    )
+    merged = ack(console, "topic:merge", {"activity_id": aid, "topic_id": dup, "into_id": keep})
+    assert merged["ok"], merged
+    event = events(screen, "topic:merged")[-1]
+    assert event["from_id"] == dup and event["into_id"] == keep
+    assert event["topic"]["interest_count"] == 2  # Carol, and Bob who convened the duplicate
+    assert event["report"]["proposed_actions"] == ["Act"]
+    snap = ack(console, "activity:state", {"activity_id": aid})["data"]["state"]
+    (topic,) = snap["topics"]
+    assert topic["id"] == keep and topic["attendance"] == 1 and topic["slot_id"] is not None
+    assert "Homes before treatment" in topic["description"]
+    mine = ack(carol, "activity:state", {"activity_id": aid})["data"]["state"]["mine"]
+    assert mine["checked_in"] == keep and mine["interested"] == [keep]
+
+
+def test_report_took_part_is_prefilled_from_checkins_and_editable(make_workshop, phone, sockets, facilitator):
+    ws, aid, (alice, bob), console, screen, state = setup_room(
+        make_workshop, phone, sockets, facilitator, "Alice", "Bob"
+    )
+    topic = propose(alice, aid, "Crisis cafés")
+    place_all(console, aid, state, topic)
+    assert ack(bob, "openspace:check_in", {"activity_id": aid, "topic_id": topic})["ok"]
+    draft = ack(alice, "openspace:report_draft", {"activity_id": aid, "topic_id": topic})["data"]
+    assert draft["took_part"] == ["Alice", "Bob"]
+    base = {"activity_id": aid, "topic_id": topic, "notes": "", "key_points": [], "proposed_actions": []}
+    assert ack(alice, "openspace:report", base)["ok"]
+    assert events(screen, "openspace:report_saved")[-1]["report"]["took_part"] == ["Alice", "Bob"]
+    assert ack(alice, "openspace:report", {**base, "took_part": ["Alice", "Dr Sam (guest)"]})["ok"]
+    assert events(screen, "openspace:report_saved")[-1]["report"]["took_part"] == ["Alice", "Dr Sam (guest)"]
+    # A facilitator can edit the report too.
+    assert ack(console, "openspace:report", {**base, "notes": "Tidied by the facilitator"})["ok"]
+    assert events(screen, "openspace:report_saved")[-1]["report"]["notes"] == "Tidied by the facilitator"
+
+
+def convergence_room(make_workshop, phone, sockets, facilitator, *people):
+    ws, aid, phones, console, screen, state = setup_room(make_workshop, phone, sockets, facilitator, *people)
+    alice = phones[0]
+    topic = propose(alice, aid, "Crisis cafés")
+    place_all(console, aid, state, topic)
+    actions = [
+        "Pilot a joint crisis line",
+        "Share one crisis plan",
+        "Open a café in Riverside",
+        "Train peers",
+    ]
+    assert ack(
+        alice, "openspace:report", {"activity_id": aid, "topic_id": topic, "proposed_actions": actions}
+    )["ok"]
+    return ws, aid, phones, console, screen, topic
+
+
+def test_dot_votes_enforce_the_limit_and_refuse_double_votes(make_workshop, phone, sockets, facilitator):
+    ws, aid, (alice, bob), console, screen, topic = convergence_room(
+        make_workshop, phone, sockets, facilitator, "Alice", "Bob"
+    )
+    snap = ack(bob, "activity:state", {"activity_id": aid})["data"]["state"]
+    ids = [a["id"] for a in snap["actions"]]
+    assert len(ids) == 4 and snap["votes_each"] == 3 and "ranking" not in snap
+    early = ack(bob, "action:vote", {"activity_id": aid, "action_id": ids[0]})
+    assert early["error"]["code"] == "not_voting"
+    assert ack(console, "openspace:set_stage", {"activity_id": aid, "stage": "convergence"})["ok"]
+    first = ack(bob, "action:vote", {"cid": cid(), "activity_id": aid, "action_id": ids[0]})
+    assert first["ok"] and first["data"]["left"] == 2
+    assert (
+        ack(bob, "action:vote", {"activity_id": aid, "action_id": ids[0]})["error"]["code"] == "already_voted"
+    )
+    assert ack(bob, "action:vote", {"activity_id": aid, "action_id": ids[1]})["ok"]
+    assert ack(bob, "action:vote", {"activity_id": aid, "action_id": ids[2]})["data"]["left"] == 0
+    assert (
+        ack(bob, "action:vote", {"activity_id": aid, "action_id": ids[3]})["error"]["code"] == "no_votes_left"
+    )
+    assert ack(bob, "action:unvote", {"activity_id": aid, "action_id": ids[2]})["data"]["left"] == 1
+    assert ack(bob, "action:vote", {"activity_id": aid, "action_id": ids[3]})["ok"]
+    assert ack(alice, "action:vote", {"activity_id": aid, "action_id": ids[3]})["ok"]
+    bad = ack(bob, "action:vote", {"activity_id": aid, "action_id": f"{topic}-000000000000"})
+    assert bad["error"]["code"] == "not_found"
+    assert (
+        ack(bob, "action:vote", {"activity_id": aid, "action_id": "<script>"})["error"]["code"] == "invalid"
+    )
+    assert (
+        ack(console, "action:vote", {"activity_id": aid, "action_id": ids[0]})["error"]["code"] == "forbidden"
+    )
+    mine = ack(bob, "activity:state", {"activity_id": aid})["data"]["state"]["mine"]["votes"]
+    assert sorted(mine) == sorted([ids[0], ids[1], ids[3]])
+
+    time.sleep(0.4)  # the tally is coalesced
+    tally = events(screen, "openspace:ranking")[-1]
+    assert "ranking" not in tally and tally["votes_cast"] == 4  # the screen sees totals, not the ranking
+    staff_tally = [e for e in events(console, "openspace:ranking") if "ranking" in e]
+    assert staff_tally[-1]["ranking"][0]["id"] == ids[3]  # facilitators see the live ranking
+    assert (
+        ack(bob, "openspace:reveal", {"activity_id": aid, "revealed": True})["error"]["code"] == "forbidden"
+    )
+    assert ack(console, "openspace:reveal", {"activity_id": aid, "revealed": True})["ok"]
+    shown = events(screen, "openspace:revealed")[-1]
+    assert shown["revealed"] and [(a["id"], a["votes"]) for a in shown["ranking"][:1]] == [(ids[3], 2)]
+    assert ack(alice, "activity:state", {"activity_id": aid})["data"]["state"]["ranking"][0]["votes"] == 2
+
+
+def test_top_actions_become_commitment_tree_branches(make_workshop, phone, sockets, facilitator, app):
+    ws, aid, (alice,), console, screen, topic = convergence_room(
+        make_workshop, phone, sockets, facilitator, "Alice"
+    )
+    facilitator.post(
+        f"/workshops/{ws['id']}/activities", data={"kind": "commitment_tree", "title": "", "prompt": "x"}
+    )
+    snap = ack(console, "activity:state", {"activity_id": aid})["data"]["state"]
+    (tree,) = snap["trees"]
+    ids = [a["id"] for a in snap["actions"]][:2]
+    payload = {"activity_id": aid, "tree_activity_id": tree["id"], "action_ids": ids}
+    assert ack(alice, "openspace:to_tree", payload)["error"]["code"] == "forbidden"
+    result = ack(console, "openspace:to_tree", payload)
+    assert result["ok"] and result["data"]["added"] == ["Pilot a joint crisis line", "Share one crisis plan"]
+    updated = events(screen, "activity:updated")[-1]
+    assert [b["label"] for b in updated["config"]["branches"]] == result["data"]["added"]
+    assert ack(console, "openspace:to_tree", payload)["data"]["added"] == []  # already there: no duplicates
+    wrong = ack(console, "openspace:to_tree", {**payload, "tree_activity_id": aid})
+    assert wrong["error"]["code"] == "not_found"
+
+
+def jpeg_with_exif(width: int = 3000, height: int = 1000, fmt: str = "JPEG") -> bytes:
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    exif[0x0131] = "GPS-leaking firmware"
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, exif=exif.tobytes()) if fmt != "PNG" else image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def test_flip_chart_photos_are_checked_resized_stripped_and_private(
+    make_workshop, phone, sockets, facilitator, app, tmp_path
+):
+    from PIL import Image
+
+    app.config["OPEN_SPACE_PHOTO_DIR"] = str(tmp_path / "photos")
+    ws = make_workshop(activities=("open_space",))
+    aid = ws["activities"][0]
+    alice_http, bob_http = phone(ws["code"], "Alice"), phone(ws["code"], "Bob")
+    alice = sockets(alice_http, ws["id"])
+    topic = propose(alice, aid, "Crisis cafés")
+    url = f"/open-space/{aid}/topics/{topic}/photos"
+    assert bob_http.get(url).status_code == 403  # never in the session
+    assert alice_http.get(url).status_code == 200
+
+    def upload(client, data: bytes, name: str = "chart.jpg"):
+        return client.post(url, data={"photo": (io.BytesIO(data), name)}, content_type="multipart/form-data")
+
+    assert upload(alice_http, jpeg_with_exif()).status_code == 302
+    for bad in (b"GIF89a not really", b"<svg xmlns='http://www.w3.org/2000/svg'/>"):
+        upload(alice_http, bad)
+    gif = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(gif, format="GIF")
+    upload(alice_http, gif.getvalue(), "a.gif")
+    assert upload(alice_http, jpeg_with_exif(500, 400, "PNG"), "b.png").status_code == 302
+    snap = ack(alice, "activity:state", {"activity_id": aid})["data"]["state"]
+    shots = snap["photos"][str(topic)]
+    assert len(shots) == 2  # the GIF and the fakes were refused
+    from facilitator.activities.open_space.photos import reencode
+    from facilitator.errors import DomainError
+
+    with pytest.raises(DomainError) as refused:
+        reencode(b"\xff\xd8" + b"x" * (8 * 1024 * 1024))
+    assert refused.value.code == "too_large"
+    assert (shots[0]["width"], shots[0]["height"]) == (1600, 533)
+    body = alice_http.get(shots[0]["url"])
+    assert body.status_code == 200 and body.mimetype == "image/jpeg"
+    with Image.open(io.BytesIO(body.data)) as image:
+        assert image.format == "JPEG" and max(image.size) <= 1600 and not image.getexif()
+    assert b"SecretCam" not in body.data
+    # Participants and facilitators of the workshop see it; strangers and other workshops' phones do not.
+    assert bob_http.get(shots[0]["url"]).status_code == 200
+    assert facilitator.get(shots[0]["url"]).status_code == 200
+    assert app.test_client().get(shots[0]["url"]).status_code == 404
+    other = make_workshop(title="Elsewhere", activities=("open_space",))
+    assert phone(other["code"], "Eve").get(shots[0]["url"]).status_code == 404
+    stored = sorted(p.name for p in (tmp_path / "photos").glob("*.jpg"))
+    assert len(stored) == 2 and all(len(name) == 36 for name in stored)  # random names, nothing else kept
+    # The facilitator can remove one.
+    assert facilitator.post(url, data={"remove": str(shots[1]["id"])}).status_code == 302
+    assert len(ack(alice, "activity:state", {"activity_id": aid})["data"]["state"]["photos"][str(topic)]) == 1
+
+
+def test_qr_check_in_asks_on_get_and_checks_in_on_post(make_workshop, phone, sockets, facilitator, app):
+    ws, aid, (alice,), console, screen, state = setup_room(
+        make_workshop, phone, sockets, facilitator, "Alice"
+    )
+    topic = propose(alice, aid, "Crisis cafés")
+    place_all(console, aid, state, topic)
+    sheets = facilitator.get(f"/workshops/{ws['id']}/open-space/{aid}/qr-sheets").get_data(as_text=True)
+    assert sheets.count("<svg") == len(state["spaces"]) + 1 and "Crisis cafés" in sheets
+    assert f"/j/{ws['code']}/open-space/{aid}/check-in/{topic}" in sheets
+    carol_http = phone(ws["code"], "Carol")
+    carol = sockets(carol_http, ws["id"])
+    link = f"/j/{ws['code']}/open-space/{aid}/check-in/{topic}"
+    page = carol_http.get(link)
+    assert page.status_code == 200 and "Check me in here" in page.get_data(as_text=True)
+    assert ack(carol, "activity:state", {"activity_id": aid})["data"]["state"]["mine"]["checked_in"] is None
+    done = carol_http.post(link)
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/j/{ws['code']}/live")
+    assert ack(carol, "activity:state", {"activity_id": aid})["data"]["state"]["mine"]["checked_in"] == topic
+    space_page = carol_http.get(f"/j/{ws['code']}/open-space/{aid}/space/{state['spaces'][0]['id']}")
+    assert "Crisis cafés" in space_page.get_data(as_text=True)
+    # Not joined: sent to the join page; strangers cannot print the sheets.
+    assert app.test_client().get(link).status_code == 302
+    assert app.test_client().get(f"/workshops/{ws['id']}/open-space/{aid}/qr-sheets").status_code == 302
+
+
+def test_qr_check_in_post_needs_the_csrf_token(make_workshop, phone, app):
+    ws = make_workshop(activities=("open_space",))
+    browser = phone(ws["code"], "Dan")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = browser.post(f"/j/{ws['code']}/open-space/{ws['activities'][0]}/check-in/1")
+        assert response.status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_my_agenda_ics_lists_my_sessions_for_me_only(make_workshop, phone, sockets, facilitator, app):
+    ws, aid, (alice, bob), console, screen, state = setup_room(
+        make_workshop, phone, sockets, facilitator, "Alice", "Bob"
+    )
+    mine = propose(alice, aid, "Crisis cafés; night, and day")
+    other = propose(bob, aid, "Not for Alice")
+    place_all(console, aid, state, mine, other)
+    alice_http = phone(ws["code"], "Alice 2")
+    sio = sockets(alice_http, ws["id"])
+    assert ack(sio, "topic:interest", {"activity_id": aid, "topic_id": other, "interested": True})["ok"]
+    ics = alice_http.get(f"/j/{ws['code']}/open-space/{aid}/my-agenda.ics")
+    assert ics.status_code == 200 and ics.mimetype == "text/calendar"
+    text = ics.get_data(as_text=True)
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.count("BEGIN:VEVENT") == 1
+    assert "SUMMARY:Not for Alice" in text and "DTSTART:" in text and "T100000" in text
+    assert app.test_client().get(f"/j/{ws['code']}/open-space/{aid}/my-agenda.ics").status_code == 403
+
+
+def test_actions_csv_and_markdown_list_actions_with_votes(make_workshop, phone, sockets, facilitator):
+    ws, aid, (alice,), console, screen, topic = convergence_room(
+        make_workshop, phone, sockets, facilitator, "Alice"
+    )
+    assert ack(console, "openspace:set_stage", {"activity_id": aid, "stage": "convergence"})["ok"]
+    ids = [a["id"] for a in ack(alice, "activity:state", {"activity_id": aid})["data"]["state"]["actions"]]
+    assert ack(alice, "action:vote", {"activity_id": aid, "action_id": ids[2]})["ok"]
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                facilitator.get(f"/workshops/{ws['id']}/open-space/{aid}/actions.csv").get_data(as_text=True)
+            )
+        )
+    )
+    assert rows[0][:3] == ["Rank", "Action", "Votes"]
+    assert rows[1][1:4] == ["Open a café in Riverside", "1", "Crisis cafés"] and len(rows) == 5
+    md = facilitator.get(f"/workshops/{ws['id']}/open-space/{aid}/proceedings.md").get_data(as_text=True)
+    assert "Took part: Alice" in md and "- Pilot a joint crisis line" in md
+
+
+def test_conveners_are_reminded_ten_minutes_before_the_end():
+    from datetime import datetime
+
+    from facilitator.activities.open_space.models import Slot, Topic
+    from facilitator.activities.open_space.services import minutes_of, reminder_for
+
+    slots = [
+        Slot(id=1, label="S1", starts_at="10:00", ends_at="10:45"),
+        Slot(id=2, label="S2", starts_at="11.00", ends_at="11h45"),
+    ]
+    topics = [Topic(id=7, slot_id=1, title="A"), Topic(id=8, slot_id=2, title="B")]
+    at = lambda hh, mm: datetime(2026, 12, 3, hh, mm)  # noqa: E731
+    assert reminder_for(slots, topics, at(10, 30)) is None
+    assert reminder_for(slots, topics, at(10, 35)) == {"topic_id": 7, "ends_at": "10:45", "minutes_left": 10}
+    assert reminder_for(slots, topics, at(10, 44))["minutes_left"] == 1
+    assert reminder_for(slots, topics, at(10, 45)) is None
+    assert reminder_for(slots, topics, at(11, 40))["topic_id"] == 8
+    assert minutes_of("late morning") is None and minutes_of("25:00") is None
+
+
+def test_demo_seed_runs_a_full_open_space(app):
+    from sqlalchemy import select
+
+    from facilitator.activities.open_space.models import Report, Topic
+    from facilitator.demo import create_demo
+    from facilitator.extensions import db
+    from facilitator.workshops.models import Activity
+
+    with app.app_context():
+        workshop, _password = create_demo("demo@example.org", "demo password 123")
+        activity = db.session.scalars(
+            select(Activity).where(Activity.workshop_id == workshop.id, Activity.kind == "open_space")
+        ).one()
+        topics = db.session.scalars(select(Topic).where(Topic.activity_id == activity.id)).all()
+        assert len(topics) == 6 and all(t.slot_id for t in topics)
+        assert db.session.scalars(select(Report).where(Report.activity_id == activity.id)).all()
+        assert activity.config["stage"] == "sessions"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -94,7 +95,10 @@ def test_live_aggregates_reach_screen_and_console_coalesced_not_phones(room):
     settle()
     pushes = received(room["screen"], "wa:results")
     assert 1 <= len(pushes) <= 2, "ratings are coalesced, not sent one by one"
-    latest = pushes[-1]
+    # Before the reveal the big screen learns only how many have answered.
+    assert pushes[-1]["respondents"] == 3 and pushes[-1]["revealed"] is False
+    assert pushes[-1]["aggregates"] == [] and pushes[-1]["top"] == []
+    latest = received(room["console"], "wa:results")[-1]
     assert latest["activity_id"] == aid and latest["respondents"] == 3
     meetings = row(latest, "meetings_without_decisions")
     assert meetings["n"] == 3 and meetings["suppressed"] is False
@@ -103,7 +107,9 @@ def test_live_aggregates_reach_screen_and_console_coalesced_not_phones(room):
     assert meetings["share_often"] == pytest.approx(1 / 3, abs=0.001)
     assert latest["top"][0]["key"] == "meetings_without_decisions"
     assert latest["top"][0]["counter_moves"]
-    assert received(room["console"], "wa:results")[-1] == latest
+    assert ack(room["console"], "wa:reveal", {"activity_id": aid, "revealed": True})["ok"]
+    settle()
+    assert received(room["screen"], "wa:results")[-1] == {**latest, "revealed": True}
     for client in (alice, bob, carol):
         names = {m["name"] for m in client.get_received()}
         assert not names & {"wa:results", "wa:examples"}, names
@@ -114,7 +120,7 @@ def test_distribution_is_withheld_below_three_answers(room):
     alice, bob, carol = room["phones"]
     rate(alice, aid, "scapegoating", 4)
     rate(bob, aid, "scapegoating", 0)
-    state = ack(room["screen"], "sync", {})["data"]["snapshot"]["staged"]["state"]
+    state = ack(room["console"], "sync", {})["data"]["snapshot"]["staged"]["state"]
     two = row(state["results"], "scapegoating")
     assert two["n"] == 2 and two["suppressed"] is True
     assert two["distribution"] is None and two["mean"] is None and two["share_often"] is None
@@ -242,6 +248,11 @@ def test_examples_stay_text_can_be_hidden_and_show_after_close(app, room, facili
     assert bob_state["my_examples"] == {"papers_not_action": "A 120-page plan"}
     assert hostile not in json.dumps(bob_state)
     settle()
+    assert received(room["screen"], "wa:examples")[-1]["examples"] == []  # not before the reveal
+    pushed = received(room["console"], "wa:examples")[-1]["examples"]
+    assert [e["text"] for e in pushed] == [hostile, "A 120-page plan"]
+    assert ack(room["console"], "wa:reveal", {"activity_id": aid, "revealed": True})["ok"]
+    settle()
     pushed = received(room["screen"], "wa:examples")[-1]["examples"]
     assert [e["text"] for e in pushed] == [hostile, "A 120-page plan"]
     assert "wa:examples" not in {m["name"] for m in bob.get_received()}
@@ -290,3 +301,261 @@ def test_settings_choose_the_forms_while_in_draft(app, make_workshop, facilitato
     assert "always anonymous" in named.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Activity, aid).visibility == "anonymous"
+
+
+# Reveal, picks, groups, flags, the checklist library, change over time, CSV -------------------------
+
+
+def staged_state(client: Any) -> dict[str, Any]:
+    return ack(client, "sync", {})["data"]["snapshot"]["staged"]["state"]
+
+
+def test_results_stay_off_the_big_screen_until_the_facilitator_reveals_them(room):
+    aid = room["activity_id"]
+    alice, bob, carol = room["phones"]
+    for client, r in ((alice, 4), (bob, 3), (carol, 3)):
+        rate(client, aid, "denial", r)
+    hidden = staged_state(room["screen"])
+    assert hidden["results"]["respondents"] == 3 and hidden["results"]["aggregates"] == []
+    assert hidden["examples"] == [] and hidden["results"]["revealed"] is False
+    assert row(staged_state(room["console"])["results"], "denial")["n"] == 3  # the console sees them
+    # Only a facilitator can reveal.
+    refused = ack(alice, "wa:reveal", {"activity_id": aid, "revealed": True})
+    assert refused["error"]["code"] == "forbidden"
+    revealed = ack(room["console"], "wa:reveal", {"activity_id": aid, "revealed": True})
+    assert revealed["data"] == {"revealed": True}
+    events = [m for m in room["screen"].get_received() if m["name"] == "wa:revealed"]
+    assert events and events[0]["args"][0]["data"] == {"activity_id": aid, "revealed": True}
+    assert isinstance(events[0]["args"][0]["seq"], int)  # part of the record: a sleeping screen catches up
+    shown = staged_state(room["screen"])["results"]
+    assert row(shown, "denial")["distribution"] == [0, 0, 0, 2, 1]
+    # Still a phone sees only its own answers, even after the reveal.
+    assert "results" not in ack(bob, "activity:state", {"activity_id": aid})["data"]["state"]
+    assert ack(room["console"], "wa:reveal", {"activity_id": aid, "revealed": False})["ok"]
+    assert staged_state(room["screen"])["results"]["aggregates"] == []
+
+
+def test_phones_pick_what_to_tackle_and_the_screen_ranks_it_after_reveal(room):
+    aid = room["activity_id"]
+    alice, bob, carol = room["phones"]
+    picks = {"activity_id": aid}
+    assert ack(alice, "wa:pick", {**picks, "form_keys": ["meetings_without_decisions", "denial"]})["ok"]
+    assert ack(bob, "wa:pick", {**picks, "form_keys": ["denial"]})["ok"]
+    assert ack(carol, "wa:pick", {**picks, "form_keys": ["papers_not_action"]})["ok"]
+    # Carol changes her mind; the change replaces her choice.
+    assert ack(carol, "wa:pick", {**picks, "form_keys": ["denial", "papers_not_action"]})["ok"]
+    three = alice.emit("wa:pick", {**picks, "form_keys": ["denial", "quick_fix", "scapegoating"]},
+                       callback=True)
+    assert three["error"]["code"] == "invalid"
+    assert ack(alice, "wa:pick", {**picks, "form_keys": ["nope"]})["error"]["code"] == "unknown_form"
+    assert staged_state(carol)["my_picks"] == ["denial", "papers_not_action"]
+    assert ack(room["console"], "wa:reveal", {"activity_id": aid, "revealed": True})["ok"]
+    priorities = staged_state(room["screen"])["results"]["priorities"]
+    assert priorities["pickers"] == 3
+    ranking = [(p["key"], p["count"], p["rank"]) for p in priorities["ranking"]]
+    assert ranking[0] == ("denial", 3, 1)
+    assert {k for k, _, _ in ranking} == {"denial", "meetings_without_decisions", "papers_not_action"}
+    assert priorities["ranking"][0]["counter_moves"]  # the counter-moves to discuss
+    assert ack(room["console"], "activity:set_phase", {"activity_id": aid, "phase": "closed"})["ok"]
+    late = ack(bob, "wa:pick", {**picks, "form_keys": ["quick_fix"]})
+    assert late["error"]["code"] == "activity_closed"
+
+
+def seed(app: Any, workshop_id: int, activity_id: int, people: list[tuple[str, str, dict[str, int]]]) -> None:
+    """Participants answering through the service, as their phones would."""
+    from facilitator.activities.work_avoidance import services
+    from facilitator.extensions import db
+    from facilitator.workshops.models import Activity, Participant
+
+    with app.app_context():
+        activity = db.session.get(Activity, activity_id)
+        for i, (sector, organisation, ratings) in enumerate(people):
+            person = Participant(workshop_id=workshop_id, display_name=f"Person {i}", sector=sector,
+                                 organisation=organisation)
+            db.session.add(person)
+            db.session.commit()
+            for key, value in ratings.items():
+                services.rate_form(activity, key, value, by=person)
+
+
+def test_groups_split_by_sector_only_from_five_answers_and_say_where_they_differ(app, make_workshop):
+    from facilitator.activities import get_kind
+    from facilitator.activities.work_avoidance import services
+    from facilitator.extensions import db
+    from facilitator.workshops.models import Activity
+
+    ws = make_workshop(activities=(KIND,))
+    aid = ws["activities"][0]
+    key = "meetings_without_decisions"
+    people = ([("NHS", "North Vale Trust", {key: 4})] * 5 + [("Housing", "Vale Homes", {key: 0})] * 5
+              + [("Police", "Vale Police", {key: 2})] * 2 + [("Fire", "Vale Fire", {key: 3})] * 3)
+    seed(app, ws["id"], aid, people)
+    with app.app_context():
+        activity = db.session.get(Activity, aid)
+        groups = services.results(activity)["groups"]
+        exported = get_kind(KIND).export(activity)
+        csv_text = services.export_csv(activity)
+    meetings = next(f for f in groups["forms"] if f["key"] == key)
+    assert {g["label"]: g["n"] for g in meetings["groups"]} == {"Housing": 5, "NHS": 5, "Other groups": 5}
+    assert meetings["gap"] == 4.0 and groups["differ_most"][0]["key"] == key
+    assert "NHS" in groups["findings"][0] and "Housing" in groups["findings"][0]
+    text = json.dumps([groups, exported["groups"]]) + csv_text
+    for small in ("Police", "Fire"):
+        assert small not in text  # groups under the threshold are pooled, never named
+    assert "Person 1" not in text and "participant" not in text
+    # A higher threshold pools everybody: no group is named at all.
+    with app.app_context():
+        activity = db.session.get(Activity, aid)
+        activity.config = {**activity.config, "group_min": 6}
+        db.session.commit()
+        meetings = next(f for f in services.results(activity)["groups"]["forms"] if f["key"] == key)
+    assert [g["label"] for g in meetings["groups"]] == ["Other groups"] and meetings["gap"] is None
+
+
+def test_flags_from_any_activity_reach_the_console_anonymously(app, make_workshop, phone, sockets,
+                                                               facilitator):
+    ws = make_workshop(activities=("check_in", KIND))
+    check_in, checklist_id = ws["activities"]
+    browser = phone(ws["code"], "Zoltan Quibble", sector="Housing")
+    alice = sockets(browser, ws["id"])
+    console = sockets(facilitator, ws["id"], role="facilitator")
+    screen = sockets(facilitator, ws["id"], role="screen")
+    for c in (alice, console, screen):
+        c.get_received()
+    payload = {"cid": cid(), "form_key": "meetings_without_decisions"}
+    assert ack(alice, "wa:flag", payload)["data"] == {"flagged": True}
+    assert ack(alice, "wa:flag", payload).get("duplicate")  # the same command id counts once
+    assert ack(alice, "wa:flag", {"form_key": ""})["ok"]  # "not sure which"
+    assert ack(alice, "wa:flag", {"form_key": "no_such_form"})["error"]["code"] == "unknown_form"
+    assert ack(console, "wa:flag", {"form_key": ""})["error"]["code"] == "forbidden"
+    flagged = [m["args"][0]["data"] for m in console.get_received() if m["name"] == "wa:flagged"]
+    assert [f["form_name"] for f in flagged] == ["Meetings that decide nothing", ""]
+    assert all(f["activity_id"] == check_in for f in flagged)
+    assert "wa:flagged" not in {m["name"] for m in alice.get_received() + screen.get_received()}
+    # Over HTTP too (flag.js): the checklist activity is now on stage.
+    assert ack(console, "activity:stage", {"activity_id": checklist_id})["ok"]
+    forms = browser.get(f"/wa/{ws['id']}/flag").get_json()["data"]["forms"]
+    assert forms[0]["key"] == "quick_fix"
+    http_cid = cid()
+    for _attempt in range(2):
+        sent = browser.post(f"/wa/{ws['id']}/flag", json={"cid": http_cid, "form_key": "denial"})
+        assert sent.status_code == 200 and sent.get_json()["ok"]
+    assert facilitator.post(f"/wa/{ws['id']}/flag", json={"form_key": ""}).status_code == 403
+    timeline = ack(console, "wa:flags", {})["data"]
+    assert timeline["total"] == 3
+    segments = [(s["activity_id"], len(s["flags"])) for s in timeline["segments"]]
+    assert segments == [(check_in, 2), (checklist_id, 1)]
+    assert {a["id"]: a["flags"] for a in timeline["agenda"]} == {check_in: 2, checklist_id: 1}
+    text = json.dumps(timeline) + facilitator.get(f"/workshops/{ws['id']}/flags").get_data(as_text=True)
+    assert "Zoltan" not in text and "Housing" not in text and "participant" not in text
+    assert "Meetings that decide nothing" in text
+    # A participant cannot flood the console.
+    codes = [ack(alice, "wa:flag", {"form_key": "denial"})["ok"] for _ in range(6)]
+    assert codes.count(True) == 3 and ack(alice, "wa:flag", {})["error"]["code"] == "rate_limited"
+
+
+def test_a_checklist_from_the_library_is_copied_so_later_edits_change_no_results(app, make_workshop,
+                                                                                   facilitator):
+    from facilitator.activities import get_kind
+    from facilitator.extensions import db
+    from facilitator.workshops.models import Activity
+    from tests.conftest import login, make_account
+
+    made = facilitator.post("/checklists/clone", data={"source": "builtin"})
+    assert made.status_code == 302
+    edit_url = made.headers["Location"]
+    page = facilitator.get(edit_url).get_data(as_text=True)
+    assert "Meetings that decide nothing" in page and 'name="csrf_token"' in page
+    count = int(re.search(r'name="count" value="(\d+)"', page).group(1))
+    data = {"name": "Our council's list", "description": "", "count": str(count)}
+    from facilitator.analysis.checklist import DEFAULT_FORMS
+
+    for i, form in enumerate(DEFAULT_FORMS):
+        data |= {f"f-{i}-key": form["key"], f"f-{i}-name": form["name"], f"f-{i}-prompt": form["prompt"],
+                 f"f-{i}-moves": "\n".join(form["counter_moves"])}
+        if i >= 3:
+            data[f"f-{i}-remove"] = "1"
+    data |= {"f-0-name": "Reaching for a <b>quick</b> fix", "f-new-name": "Waiting for a new boss",
+             "f-new-prompt": "How often do we wait for a new leader?",
+             "f-new-moves": "Start anyway\n\nAsk why"}
+    assert facilitator.post(edit_url, data=data).status_code == 302
+    checklist_id = int(edit_url.rstrip("/").split("/")[-1])
+    from facilitator.activities.work_avoidance.models import Checklist
+
+    with app.app_context():
+        saved = db.session.get(Checklist, checklist_id)
+        assert [f["key"] for f in saved.forms] == ["quick_fix", "fit_expertise", "denial",
+                                                   "waiting_for_a_new_boss"]
+        assert saved.forms[0]["name"] == "Reaching for a <b>quick</b> fix"
+        assert saved.forms[3]["counter_moves"] == ["Start anyway", "Ask why"]
+    assert "&lt;b&gt;quick" in facilitator.get(edit_url).get_data(as_text=True)
+
+    # Pick it for a workshop's checklist, run it, close it.
+    ws = make_workshop(activities=(KIND,), open_first=False, stage_first=False)
+    aid = ws["activities"][0]
+    settings = facilitator.get(f"/workshops/{ws['id']}/activities/{aid}").get_data(as_text=True)
+    assert "Our council&#39;s list" in settings
+    response = facilitator.post(f"/workshops/{ws['id']}/activities/{aid}", data={
+        "title": "Our patterns", "prompt": "How present?", "visibility": "anonymous",
+        "wa_checklist": str(checklist_id)})
+    assert response.status_code == 302
+    from facilitator.workshops import services as workshop_services
+    from facilitator.workshops.models import ActivityPhase
+
+    with app.app_context():
+        activity = db.session.get(Activity, aid)
+        assert activity.config["checklist"]["ref"] == str(checklist_id)
+        assert [f["key"] for f in activity.config["forms"]][-1] == "waiting_for_a_new_boss"
+        workshop_services.set_activity_phase(activity, ActivityPhase.OPEN, by=None)
+    seed(app, ws["id"], aid, [("", "", {"quick_fix": 3, "waiting_for_a_new_boss": 4})] * 3)
+    with app.app_context():
+        activity = db.session.get(Activity, aid)
+        workshop_services.set_activity_phase(activity, ActivityPhase.CLOSED, by=None)
+        before = get_kind(KIND).export(activity)
+    # Edit the library checklist afterwards: reword, remove, add.
+    data |= {"f-0-name": "Quick fixes everywhere", "f-1-remove": "1", "f-new-name": "Something new"}
+    assert facilitator.post(edit_url, data=data).status_code == 302
+    assert facilitator.post(f"/checklists/{checklist_id}/delete").status_code == 302
+    with app.app_context():
+        after = get_kind(KIND).export(db.session.get(Activity, aid))
+    assert after["aggregates"] == before["aggregates"] and after["forms"] == before["forms"]
+    assert after["aggregates"][0]["name"] == "Reaching for a <b>quick</b> fix"
+    # Another facilitator never sees someone else's checklist.
+    make_account(app, "other@example.org", "Olu Other")
+    other = app.test_client()
+    login(other, "other@example.org")
+    assert other.get("/checklists/1").status_code == 404
+    assert "Our council" not in other.get("/checklists").get_data(as_text=True)
+
+
+def test_over_time_shows_the_change_per_form_between_workshops(app, make_workshop, facilitator):
+    runs = []
+    for title, rating in (("Spring summit", 4), ("Autumn summit", 1)):
+        ws = make_workshop(title=title, activities=(KIND,))
+        answers = {"meetings_without_decisions": rating, "denial": 2}
+        seed(app, ws["id"], ws["activities"][0], [("", "", answers)] * 3)
+        runs.append(ws)
+    page = facilitator.get("/checklists/builtin/over-time").get_data(as_text=True)
+    assert page.index("Spring summit") < page.index("Autumn summit")
+    row_html = page[page.index("Meetings that decide nothing"):].split("</tr>")[0]
+    assert "4.0" in row_html and "1.0" in row_html and "3.0 less" in row_html
+    assert facilitator.get("/checklists/999/over-time").status_code == 404
+
+
+def test_csv_export_holds_aggregates_only(app, make_workshop, facilitator):
+    ws = make_workshop(activities=(KIND,))
+    aid = ws["activities"][0]
+    seed(app, ws["id"], aid, [("NHS", "=HYPERLINK(\"x\")", {"denial": 3})] * 5
+         + [("Police", "", {"denial": 1})] + [("Housing", "", {"denial": 2})] * 5)
+    response = facilitator.get(f"/workshops/{ws['id']}/activities/{aid}/work-avoidance.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("section,form_key,form,group,n,skipped,withheld,Not at all,")
+    denial = next(line for line in lines if line.startswith("form,denial,"))
+    assert ",11,0,False,0,1,5,5,0," in denial
+    assert "group:sector,denial,Not naming the problem,NHS,5" in text
+    assert "group:sector,denial,Not naming the problem,Other groups,6" in text  # Housing pooled with Police
+    assert "Police" not in text and "Person" not in text and "HYPERLINK" not in text
+    missing = facilitator.get(f"/workshops/{ws['id']}/activities/{aid + 99}/work-avoidance.csv")
+    assert missing.status_code == 404

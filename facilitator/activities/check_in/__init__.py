@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from facilitator.activities.base import ActivityKind, ItemType
-from facilitator.activities.check_in import events, services
+from facilitator.activities.check_in import events, review, services
 from facilitator.activities.check_in.models import CheckInAnswer
 
 KIND = ActivityKind(
@@ -17,4 +17,6 @@ KIND = ActivityKind(
     items={"answer": ItemType(model=CheckInAnswer, public=services.answer_public)},
     export=services.export,
     js="js/kinds/check_in.js",
+    review=review.review,
+    review_template="review/kinds/check_in.html",
 )

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from facilitator.activities.base import ActivityKind, ItemType
-from facilitator.activities.commitment_tree import events, services
+from facilitator.activities.commitment_tree import events, review, services
 from facilitator.activities.commitment_tree.models import Commitment
 from facilitator.activities.commitment_tree.views import bp
 
@@ -25,4 +25,6 @@ KIND = ActivityKind(
     apply_settings=services.apply_settings,
     demo=services.demo,
     js="js/kinds/commitment_tree.js",
+    review=review.review,
+    review_template="review/kinds/commitment_tree.html",
 )

@@ -14,7 +14,13 @@ def register() -> None:
     def on_commitment_post(actor: Actor, data: PostIn) -> dict[str, Any]:
         activity = actor.activity(data.activity_id, kind=KIND)
         commitment, link = services.post_commitment(activity, data, by=actor.participant())
-        return {"id": commitment.id, "follow_up_url": services.follow_up_url(link)}
+        from flask import url_for
+
+        return {
+            "id": commitment.id,
+            "follow_up_url": services.follow_up_url(link),
+            "follow_up_qr": url_for("commitment_tree.follow_up_qr", token=link.token),
+        }
 
     @command("commitment:edit", EditIn, roles={Role.PARTICIPANT})
     def on_commitment_edit(actor: Actor, data: EditIn) -> dict[str, Any]:

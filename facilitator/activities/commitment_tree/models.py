@@ -70,5 +70,37 @@ class FollowUpLink(TimestampMixin, db.Model):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
     token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))
     last_opened_at: Mapped[datetime | None] = mapped_column()
+    # Reminders by email, only with the owner's explicit consent; both cleared when they remove it.
+    email: Mapped[str] = mapped_column(String(254), default="")
+    email_consent_at: Mapped[datetime | None] = mapped_column()
+    page_url: Mapped[str] = mapped_column(String(400), default="")  # the link as the owner saw it
 
     participant: Mapped[Participant] = relationship()
+
+
+class Reminder(db.Model):
+    """A pulse (``pulse:30``) or a follow-up round (``round:4``) reminder for one link: written before
+    the email goes out, so a pulse is never sent twice, even by two schedulers at once."""
+
+    __tablename__ = "commitment_tree_reminder"
+    __table_args__ = (UniqueConstraint("link_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("commitment_tree_follow_up.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20), default="sent")  # sent | skipped
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FollowUpRound(db.Model):
+    """A follow-up round the facilitator opened (say, before a review meeting)."""
+
+    __tablename__ = "commitment_tree_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(120), default="")
+    email_owners: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

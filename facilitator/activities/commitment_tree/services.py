@@ -38,8 +38,71 @@ TICKER_SIZE = 6
 # Configuration ----------------------------------------------------------------------------------
 
 
+DEFAULT_PULSES = (30, 60, 90)
+MAX_PULSES = 8
+MAX_PEOPLE = 400  # names offered on phones for "with whom"
+
+
 def default_config() -> dict[str, Any]:
-    return {"branches": [], "show_names": True, "next_branch_id": 1}
+    return {"branches": [], "show_names": True, "next_branch_id": 1, "pulse_days": list(DEFAULT_PULSES)}
+
+
+def pulse_days(activity: Activity) -> list[int]:
+    raw = (activity.config or {}).get("pulse_days")
+    if raw is None:
+        return list(DEFAULT_PULSES)
+    days = sorted({int(d) for d in raw if isinstance(d, int | float) and 1 <= int(d) <= 3650})
+    return days[:MAX_PULSES]
+
+
+def parse_pulses(text: str) -> list[int]:
+    """"30, 60, 90" -> [30, 60, 90]; raises DomainError on anything else."""
+    days: set[int] = set()
+    for part in text.replace(";", ",").replace(" ", ",").split(","):
+        if not part.strip():
+            continue
+        if not part.strip().isdigit() or not 1 <= int(part) <= 3650:
+            raise DomainError(
+                "invalid", _("Pulses are whole numbers of days from 1 to 3650, e.g. 30, 60, 90.")
+            )
+        days.add(int(part))
+    if len(days) > MAX_PULSES:
+        raise DomainError("invalid", _("Choose at most %(n)d pulses.", n=MAX_PULSES))
+    return sorted(days)
+
+
+def open_space_sources(activity: Activity) -> list[dict[str, Any]]:
+    """Branch ideas from an Open Space in the same workshop: its topics and the actions its reports
+    propose (read only). Each is ``{"label", "source"}`` with source "topic" or "action"."""
+    from facilitator.activities.open_space.models import Report, Topic
+
+    spaces = db.session.scalars(
+        select(Activity.id).where(Activity.workshop_id == activity.workshop_id, Activity.kind == "open_space")
+    ).all()
+    if not spaces:
+        return []
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def add(label: str, source: str) -> None:
+        label = " ".join(str(label).split())[:MAX_BRANCH_LABEL]
+        if label and label.casefold() not in seen:
+            seen.add(label.casefold())
+            out.append({"label": label, "source": source})
+
+    topics = db.session.scalars(
+        select(Topic).where(Topic.activity_id.in_(spaces), Topic.is_hidden.is_(False)).order_by(Topic.id)
+    ).all()
+    for topic in topics:
+        add(topic.title, "topic")
+    visible = {t.id for t in topics}
+    for report in db.session.scalars(
+        select(Report).where(Report.activity_id.in_(spaces)).order_by(Report.id)
+    ).all():
+        if report.topic_id in visible:
+            for action in report.proposed_actions or []:
+                add(str(action), "action")
+    return out[:60]
 
 
 def branches(activity: Activity) -> list[dict[str, Any]]:
@@ -72,7 +135,9 @@ def apply_settings(activity: Activity, form: Mapping[str, Any]) -> None:
         if label:
             kept.append({"id": branch["id"], "label": label[:MAX_BRANCH_LABEL]})
     seen = {b["label"].casefold() for b in kept}
-    for line in str(form.get("new_branches", "")).splitlines():
+    picked = form.getlist("from_open_space") if hasattr(form, "getlist") else []
+    lines = [*str(form.get("new_branches", "")).splitlines(), *(str(x) for x in picked)]
+    for line in lines:
         label = " ".join(line.split())[:MAX_BRANCH_LABEL]
         if not label or label.casefold() in seen:
             continue
@@ -84,6 +149,8 @@ def apply_settings(activity: Activity, form: Mapping[str, Any]) -> None:
     config["branches"] = kept
     config["next_branch_id"] = next_id
     config["show_names"] = form.get("show_names") in ("1", "on", "true", "y")
+    if "pulse_days" in form:
+        config["pulse_days"] = parse_pulses(str(form.get("pulse_days", "")))
     activity.config = config  # a new dict, so SQLAlchemy sees the change
 
 
@@ -286,8 +353,34 @@ def snapshot(activity: Activity, actor: Actor) -> dict[str, Any]:
         ]
         link = _link(activity, actor.participant_id)
         data["follow_up_url"] = follow_up_url(link) if link else None
+        data["follow_up_qr"] = url_for("commitment_tree.follow_up_qr", token=link.token) if link else None
         data["max_each"] = MAX_COMMITMENTS_EACH
+        data.update(room_names(activity, exclude=actor.participant_id))
     return data
+
+
+def room_names(activity: Activity, *, exclude: int | None = None) -> dict[str, list[str]]:
+    """Who a phone can pick for "with whom": people in the room (not in anonymous activities) and
+    organisations, sorted, without repeats."""
+    rows = db.session.execute(
+        select(Participant.id, Participant.display_name, Participant.organisation)
+        .where(Participant.workshop_id == activity.workshop_id)
+        .order_by(Participant.id)
+        .limit(5000)
+    ).all()
+    people: dict[str, str] = {}
+    orgs: dict[str, str] = {}
+    for pid, name, org in rows:
+        name, org = " ".join((name or "").split()), " ".join((org or "").split())
+        if name and pid != exclude:
+            people.setdefault(name.casefold(), name)
+        if org:
+            orgs.setdefault(org.casefold(), org)
+    named = activity.visibility != Visibility.ANONYMOUS
+    return {
+        "people": sorted(people.values(), key=str.casefold)[:MAX_PEOPLE] if named else [],
+        "organisations": sorted(orgs.values(), key=str.casefold)[:MAX_PEOPLE],
+    }
 
 
 def strings() -> dict[str, str]:
@@ -295,7 +388,15 @@ def strings() -> dict[str, str]:
     return {
         "i_will": _("I will …"),
         "by_when": _("By when (optional)"),
-        "with_whom": _("With whom (optional, separate names with commas)"),
+        "with_whom": _("With whom (optional)"),
+        "with_whom_hint": _("Pick people or organisations in the room, or type names (commas between them)."),
+        "pick": _("Pick from the room"),
+        "pick_none": _("Choose…"),
+        "people": _("People"),
+        "organisations": _("Organisations"),
+        "add": _("Add"),
+        "remove": _("Remove"),
+        "qr_alt": _("QR code of your follow-up link: scan or save it"),
         "branch": _("Branch"),
         "no_branch": _("No branch"),
         "commit": _("Commit"),

@@ -54,10 +54,20 @@ def export_csv(workshop_id: int, activity_id: int) -> Response | WResponse:
     return _private(response)
 
 
+@bp.app_template_global("commitment_tree_sources")
+def commitment_tree_sources(activity: Activity) -> list[dict[str, str]]:
+    """Branch ideas from an Open Space of the same workshop, for the settings form."""
+    return services.open_space_sources(activity) if activity.kind == "commitment_tree" else []
+
+
 @bp.get("/workshops/<int:workshop_id>/activities/<int:activity_id>/follow-up")
 @login_required
 def follow_up_overview(workshop_id: int, activity_id: int) -> Response | WResponse:
+    from facilitator.activities.commitment_tree import followup
+
     activity = _tree_activity(workshop_id, activity_id)
+    rounds = followup.rounds(activity)
+    latest = rounds[-1] if rounds else None
     return _private(
         Response(
             render_template(
@@ -66,9 +76,52 @@ def follow_up_overview(workshop_id: int, activity_id: int) -> Response | WRespon
                 activity=activity,
                 overview=services.follow_up_overview(activity),
                 labels=services.status_labels(),
+                insights=followup.insights(activity),
+                rounds=rounds,
+                latest_round=latest,
+                not_updated=followup.not_updated_since(activity, latest.created_at) if latest else [],
+                pulses=services.pulse_days(activity),
             )
         )
     )
+
+
+@bp.post("/workshops/<int:workshop_id>/activities/<int:activity_id>/follow-up/rounds")
+@login_required
+def open_round(workshop_id: int, activity_id: int) -> WResponse:
+    from facilitator.activities.commitment_tree import followup
+
+    activity = _tree_activity(workshop_id, activity_id)
+    followup.open_round(
+        activity, request.form.get("label", ""), email_owners=request.form.get("email_owners") == "1"
+    )
+    flash(_("Follow-up round opened. Owners who have not updated since now are listed below."), "success")
+    target = url_for("commitment_tree.follow_up_overview", workshop_id=workshop_id, activity_id=activity_id)
+    return redirect(target + "#round")
+
+
+@bp.post("/workshops/<int:workshop_id>/activities/<int:activity_id>/ties-to-map")
+@login_required
+def ties_to_map(workshop_id: int, activity_id: int) -> WResponse:
+    from facilitator.activities.commitment_tree import ties
+
+    activity = _tree_activity(workshop_id, activity_id)
+    try:
+        result = ties.hand_over(activity)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(
+            _(
+                "Stakeholder map: %(added)d relationships added, %(already)d already there.",
+                added=result["added"],
+                already=result["already"],
+            ),
+            "success",
+        )
+    target = url_for("commitment_tree.follow_up_overview", workshop_id=workshop_id, activity_id=activity_id)
+    return redirect(target + "#ties")
 
 
 def _link_or_404(token: str) -> services.FollowUpLink:
@@ -106,8 +159,58 @@ def follow_up(token: str) -> Response | WResponse:
         forms=[(f["key"], f["name"]) for f in DEFAULT_FORMS],
         form_names={f["key"]: f["name"] for f in DEFAULT_FORMS},
         max_note=MAX_NOTE,
+        pulses=services.pulse_days(activity),
     )
     return _follow_up_headers(Response(html))
+
+
+@bp.get("/f/<token>/qr.svg")
+def follow_up_qr(token: str) -> Response | WResponse:
+    """The personal follow-up link as a QR code, to photograph or save from the phone."""
+    import io
+
+    import segno
+
+    from facilitator.netaddr import public_base_url
+
+    link = _link_or_404(token)
+    buffer = io.BytesIO()
+    url = public_base_url() + url_for("commitment_tree.follow_up", token=link.token)
+    segno.make(url, error="m").save(
+        buffer, kind="svg", scale=6, border=2, xmldecl=False, title=_("Your follow-up link")
+    )
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return _follow_up_headers(response)
+
+
+@bp.post("/f/<token>/email")
+def follow_up_email(token: str) -> Response | WResponse:
+    from facilitator.activities.commitment_tree import followup
+    from facilitator.netaddr import public_base_url
+
+    link = _link_or_404(token)
+    page = public_base_url() + url_for("commitment_tree.follow_up", token=link.token)
+    try:
+        followup.save_email(
+            link, request.form.get("email", ""), consent=request.form.get("consent") == "1", page_url=page
+        )
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        flash(_("Saved: we will email you reminders. You can remove your address at any time."), "success")
+    return _follow_up_headers(redirect(url_for("commitment_tree.follow_up", token=link.token) + "#reminders"))
+
+
+@bp.post("/f/<token>/email/remove")
+def follow_up_email_remove(token: str) -> Response | WResponse:
+    from facilitator.activities.commitment_tree import followup
+
+    link = _link_or_404(token)
+    followup.remove_email(link)
+    flash(_("Your email address has been removed. No more reminders will be sent."), "success")
+    return _follow_up_headers(redirect(url_for("commitment_tree.follow_up", token=link.token) + "#reminders"))
 
 
 @bp.post("/f/<token>/<int:commitment_id>")

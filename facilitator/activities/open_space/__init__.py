@@ -4,13 +4,13 @@
 from flask_babel import lazy_gettext as _l
 
 from facilitator.activities.base import ActivityKind, ItemType
-from facilitator.activities.open_space import events, services
+from facilitator.activities.open_space import events, review, services
 from facilitator.activities.open_space.models import Topic
 from facilitator.activities.open_space.views import bp
 
 
 def default_config() -> dict[str, object]:
-    return {"stage": "marketplace", "current_slot_id": None}
+    return {"stage": "marketplace", "current_slot_id": None, "votes_each": 3, "ranking_revealed": False}
 
 
 KIND = ActivityKind(
@@ -32,5 +32,8 @@ KIND = ActivityKind(
     export=services.export,
     settings_template="open_space/settings.html",
     apply_settings=services.apply_settings,
+    demo=services.demo,
     js="js/kinds/open_space.js",
+    review=review.review,
+    review_template="review/kinds/open_space.html",
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from facilitator.activities.open_space import services
+from facilitator.activities.open_space import convergence, services
 from facilitator.activities.open_space.schemas import (
     ActivityRef,
     ApplyAgendaIn,
@@ -10,12 +10,16 @@ from facilitator.activities.open_space.schemas import (
     CurrentSlotIn,
     EditIn,
     InterestIn,
+    MergeIn,
     PlaceIn,
     ProposeIn,
     ReportIn,
+    RevealIn,
     StageIn,
     SuggestIn,
     TopicRef,
+    ToTreeIn,
+    VoteIn,
 )
 from facilitator.realtime.protocol import Actor, Role, command
 
@@ -100,6 +104,48 @@ def register() -> None:
         activity = actor.activity(data.activity_id, kind=KIND)
         by = actor.participant() if actor.role == Role.PARTICIPANT else None
         report = services.save_report(
-            activity, data.topic_id, data.notes, list(data.key_points), list(data.proposed_actions), by=by
+            activity,
+            data.topic_id,
+            data.notes,
+            list(data.key_points),
+            list(data.proposed_actions),
+            by=by,
+            took_part=list(data.took_part) if data.took_part is not None else None,
         )
         return {"topic_id": report.topic_id, "updated_at": report.updated_at.isoformat()}
+
+    @command("openspace:report_draft", TopicRef, roles=EVERYONE_WHO_WRITES)
+    def on_report_draft(actor: Actor, data: TopicRef) -> dict[str, Any]:
+        activity = actor.activity(data.activity_id, kind=KIND)
+        by = actor.participant() if actor.role == Role.PARTICIPANT else None
+        return services.report_draft(activity, data.topic_id, by=by)
+
+    # Merging duplicates (facilitator)
+    @command("topic:merge", MergeIn, roles=STAFF_ONLY)
+    def on_topic_merge(actor: Actor, data: MergeIn) -> dict[str, Any]:
+        activity = actor.activity(data.activity_id, kind=KIND)
+        return {"id": services.merge_topics(activity, data.topic_id, data.into_id).id}
+
+    # Convergence: dot votes on proposed actions
+    @command("action:vote", VoteIn, roles={Role.PARTICIPANT})
+    def on_action_vote(actor: Actor, data: VoteIn) -> dict[str, Any]:
+        activity = actor.activity(data.activity_id, kind=KIND)
+        mine = convergence.cast_vote(activity, data.action_id, by=actor.participant())
+        return {"votes": mine, "left": convergence.votes_each(activity) - len(mine)}
+
+    @command("action:unvote", VoteIn, roles={Role.PARTICIPANT})
+    def on_action_unvote(actor: Actor, data: VoteIn) -> dict[str, Any]:
+        activity = actor.activity(data.activity_id, kind=KIND)
+        mine = convergence.withdraw_vote(activity, data.action_id, by=actor.participant())
+        return {"votes": mine, "left": convergence.votes_each(activity) - len(mine)}
+
+    @command("openspace:reveal", RevealIn, roles=STAFF_ONLY)
+    def on_reveal(actor: Actor, data: RevealIn) -> dict[str, Any]:
+        convergence.reveal_ranking(actor.activity(data.activity_id, kind=KIND), data.revealed)
+        return {"revealed": data.revealed}
+
+    @command("openspace:to_tree", ToTreeIn, roles=STAFF_ONLY)
+    def on_to_tree(actor: Actor, data: ToTreeIn) -> dict[str, Any]:
+        activity = actor.activity(data.activity_id, kind=KIND)
+        tree = actor.activity(data.tree_activity_id, kind="commitment_tree")
+        return {"added": convergence.carry_to_tree(activity, list(data.action_ids), tree)}

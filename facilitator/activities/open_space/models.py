@@ -113,10 +113,43 @@ class Report(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     key_points: Mapped[list[Any]] = mapped_column(default=list)
     proposed_actions: Mapped[list[Any]] = mapped_column(default=list)
+    took_part: Mapped[list[Any]] = mapped_column(default=list)  # names, pre-filled from check-ins
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     updated_by: Mapped[Participant | None] = relationship()
+
+
+class Photo(db.Model):
+    """A photo of a session's flip chart: re-encoded on upload, stored under a random name."""
+
+    __tablename__ = "open_space_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("open_space_topic.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(64), unique=True)  # random, in the instance folder
+    width: Mapped[int] = mapped_column(default=0)
+    height: Mapped[int] = mapped_column(default=0)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Vote(db.Model):
+    """One dot on one proposed action (convergence). An action is a line of a report, keyed by topic and
+    a hash of its text, so a vote follows the action when the report is edited around it."""
+
+    __tablename__ = "open_space_vote"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "topic_id", "action_key", name="uq_open_space_vote_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("open_space_topic.id", ondelete="CASCADE"), index=True)
+    action_key: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def grid_template(config: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -12,7 +12,12 @@ MAX_POINT = 300
 MAX_POINTS = 12
 MAX_PLACEMENTS = 500
 
+MAX_PEOPLE = 200
+MAX_CARRY = 12
+
 Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_POINT)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)]
+ActionId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,12}-[0-9a-f]{12}$")]
 
 
 class ActivityRef(CommandIn):
@@ -77,7 +82,7 @@ class CurrentSlotIn(CommandIn):
 
 class StageIn(CommandIn):
     activity_id: int = Field(ge=1)
-    stage: Literal["marketplace", "agenda", "sessions", "reports"]
+    stage: Literal["marketplace", "agenda", "sessions", "reports", "convergence"]
 
 
 class CheckInIn(CommandIn):
@@ -91,3 +96,26 @@ class ReportIn(CommandIn):
     notes: str = Field(default="", max_length=MAX_NOTES)
     key_points: list[Line] = Field(default_factory=list, max_length=MAX_POINTS)
     proposed_actions: list[Line] = Field(default_factory=list, max_length=MAX_POINTS)
+    took_part: list[Name] | None = Field(default=None, max_length=MAX_PEOPLE)  # None: from check-ins
+
+
+class MergeIn(CommandIn):
+    activity_id: int = Field(ge=1)
+    topic_id: int = Field(ge=1)  # the duplicate, which goes away
+    into_id: int = Field(ge=1)  # the topic that is kept
+
+
+class VoteIn(CommandIn):
+    activity_id: int = Field(ge=1)
+    action_id: ActionId
+
+
+class RevealIn(CommandIn):
+    activity_id: int = Field(ge=1)
+    revealed: bool
+
+
+class ToTreeIn(CommandIn):
+    activity_id: int = Field(ge=1)
+    tree_activity_id: int = Field(ge=1)
+    action_ids: list[ActionId] = Field(min_length=1, max_length=MAX_CARRY)

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, union
 
-from facilitator.activities.open_space.models import CheckIn, Interest, Report, Slot, Space, Topic, Visit
+from facilitator.activities.open_space import convergence, photos
+from facilitator.activities.open_space.models import (
+    CheckIn,
+    Interest,
+    Photo,
+    Report,
+    Slot,
+    Space,
+    Topic,
+    Visit,
+    Vote,
+)
 from facilitator.activities.open_space.schemas import MAX_TOPICS_EACH
 from facilitator.errors import DomainError, Forbidden, NotFound
 from facilitator.extensions import db
@@ -18,7 +31,8 @@ from facilitator.workshops.models import Activity, ActivityPhase, Participant, V
 if TYPE_CHECKING:
     from facilitator.realtime.protocol import Actor
 
-STAGES = ("marketplace", "agenda", "sessions", "reports")
+STAGES = ("marketplace", "agenda", "sessions", "reports", "convergence")
+REMINDER_MINUTES = 10
 MAX_SPACES = 40
 MAX_SLOTS = 20
 
@@ -150,6 +164,7 @@ def report_public(report: Report) -> dict[str, Any]:
         "notes": report.notes,
         "key_points": list(report.key_points or []),
         "proposed_actions": list(report.proposed_actions or []),
+        "took_part": list(report.took_part or []),
         "updated_at": report.updated_at.isoformat(),
     }
 
@@ -554,6 +569,7 @@ def save_report(
     proposed_actions: list[str],
     *,
     by: Participant | None,
+    took_part: list[str] | None = None,
 ) -> Report:
     """The convener, anyone who was in the session, or a facilitator (``by=None``) writes the report."""
     from facilitator.db import utcnow
@@ -570,6 +586,11 @@ def save_report(
     report.notes = notes
     report.key_points = [p for p in key_points if p]
     report.proposed_actions = [p for p in proposed_actions if p]
+    if took_part is not None:
+        report.took_part = list(dict.fromkeys(p for p in took_part if p))
+    elif not report.took_part:
+        report.took_part = took_part_names(activity, topic)
+    convergence.prune_votes(activity, topic.id, report.proposed_actions)
     report.updated_by_id = by.id if by is not None else None
     report.updated_at = utcnow()
     db.session.flush()
@@ -580,6 +601,153 @@ def save_report(
     db.session.commit()
     _poke_counters(activity)
     return report
+
+
+def took_part_names(activity: Activity, topic: Topic) -> list[str]:
+    """Who took part, as the check-ins saw it: the convener, then everyone who checked in (names only
+    when the activity shows names)."""
+    if activity.visibility == Visibility.ANONYMOUS:
+        return []
+    names = [topic.convener.label]
+    for visit in db.session.scalars(select(Visit).where(Visit.topic_id == topic.id).order_by(Visit.id)):
+        names.append(visit.participant.label)
+    return list(dict.fromkeys(names))
+
+
+def report_draft(activity: Activity, topic_id: int, *, by: Participant | None) -> dict[str, Any]:
+    """What the report form starts from: the saved report, or who checked in."""
+    topic = _topic(activity, topic_id, staff=by is None)
+    if by is not None and not can_report(activity, topic, by):
+        raise Forbidden(_("Only the convener or someone in the session can write its report."))
+    report = db.session.scalars(select(Report).where(Report.topic_id == topic.id)).first()
+    return {
+        "topic_id": topic.id,
+        "took_part": list(report.took_part)
+        if report and report.took_part
+        else took_part_names(activity, topic),
+        "checked_in": took_part_names(activity, topic),
+    }
+
+
+# Merging duplicates -----------------------------------------------------------------------------
+
+
+def merge_topics(activity: Activity, topic_id: int, into_id: int) -> Topic:
+    """Fold a duplicate topic into another (facilitator): its interest marks, check-ins, visits, report,
+    photos and votes move over; its convener becomes interested in the kept topic; nothing is lost."""
+    if topic_id == into_id:
+        raise DomainError("invalid", _("Choose two different topics to merge."))
+    source = _topic(activity, topic_id, staff=True)
+    target = _topic(activity, into_id, staff=True)
+
+    def mark(participant_id: int) -> None:
+        exists = db.session.scalar(
+            select(func.count()).where(
+                Interest.topic_id == target.id, Interest.participant_id == participant_id
+            )
+        )
+        if not exists and participant_id != target.convener_id:
+            db.session.add(
+                Interest(activity_id=activity.id, topic_id=target.id, participant_id=participant_id)
+            )
+
+    for interest in db.session.scalars(select(Interest).where(Interest.topic_id == source.id)):
+        mark(interest.participant_id)
+    mark(source.convener_id)
+    for check_in_row in db.session.scalars(select(CheckIn).where(CheckIn.topic_id == source.id)):
+        check_in_row.topic_id = target.id
+    target_visitors = set(db.session.scalars(select(Visit.participant_id).where(Visit.topic_id == target.id)))
+    for visit in db.session.scalars(select(Visit).where(Visit.topic_id == source.id)):
+        if visit.participant_id in target_visitors:
+            db.session.delete(visit)
+        else:
+            visit.topic_id = target.id
+    for photo in db.session.scalars(select(Photo).where(Photo.topic_id == source.id)):
+        photo.topic_id = target.id
+    target_votes = {
+        (v.participant_id, v.action_key)
+        for v in db.session.scalars(select(Vote).where(Vote.topic_id == target.id))
+    }
+    for vote in db.session.scalars(select(Vote).where(Vote.topic_id == source.id)):
+        if (vote.participant_id, vote.action_key) in target_votes:
+            db.session.delete(vote)  # the voter gets that dot back
+        else:
+            vote.topic_id = target.id
+    old = db.session.scalars(select(Report).where(Report.topic_id == source.id)).first()
+    kept = db.session.scalars(select(Report).where(Report.topic_id == target.id)).first()
+    if old is not None and kept is None:
+        old.topic_id = target.id
+        kept = old
+    elif old is not None and kept is not None:
+        kept.notes = "\n\n".join(x for x in (kept.notes, old.notes) if x)[:4000]
+        kept.key_points = list(dict.fromkeys([*kept.key_points, *old.key_points]))
+        kept.proposed_actions = list(dict.fromkeys([*kept.proposed_actions, *old.proposed_actions]))
+        kept.took_part = list(dict.fromkeys([*(kept.took_part or []), *(old.took_part or [])]))
+        db.session.delete(old)
+    extra = _("Merged with “%(title)s”.", title=source.title)
+    if source.description and source.description != target.description:
+        extra += " " + source.description
+    target.description = " ".join(x for x in (target.description, extra) if x)[:500]
+    cell = (source.slot_id, source.space_id)
+    source.slot_id = source.space_id = None
+    db.session.flush()
+    if target.slot_id is None and cell[0] is not None:
+        target.slot_id, target.space_id = cell
+    db.session.delete(source)
+    db.session.flush()
+    payload: dict[str, Any] = {"activity_id": activity.id, "from_id": source.id, "into_id": target.id}
+    if kept is not None:
+        payload["report"] = report_public(kept)
+    announce(activity.workshop_id, "topic:merged", {**payload, "topic": topic_public(target)}, audience=ALL)
+    if target.is_hidden or activity.visibility == Visibility.NAMED_TO_FACILITATORS:
+        announce(
+            activity.workshop_id,
+            "topic:merged",
+            {**payload, "topic": topic_staff(target, activity)},
+            audience=STAFF,
+        )
+    db.session.commit()
+    attendance_push.poke(activity.id)
+    return target
+
+
+# Now and next, reminders --------------------------------------------------------------------------
+
+_TIME = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})\s*$")
+
+
+def minutes_of(text: str) -> int | None:
+    """Minutes after midnight of a slot time written like "10:45", "9.30" or "14h00"; None otherwise."""
+    match = _TIME.match(text or "")
+    if not match:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    return hours * 60 + minutes if hours < 24 and minutes < 60 else None
+
+
+def reminder_for(
+    slots: list[Slot], convened: list[Topic], now: datetime, *, before: int = REMINDER_MINUTES
+) -> dict[str, Any] | None:
+    """The convener's reminder due at ``now`` (venue local time): their session that is running and ends
+    within ``before`` minutes, so they can gather the report."""
+    by_id = {s.id: s for s in slots}
+    clock = now.hour * 60 + now.minute + now.second / 60
+    for topic in convened:
+        slot = by_id.get(topic.slot_id or 0)
+        if slot is None:
+            continue
+        start, end = minutes_of(slot.starts_at), minutes_of(slot.ends_at)
+        if end is None or (start is not None and clock < start):
+            continue
+        left = end - clock
+        if 0 < left <= before:
+            return {"topic_id": topic.id, "ends_at": slot.ends_at, "minutes_left": max(1, round(left))}
+    return None
+
+
+def local_now() -> datetime:
+    """The venue's clock: the laptop's local time (slot times are written in it)."""
+    return datetime.now()
 
 
 # Settings ---------------------------------------------------------------------------------------
@@ -657,6 +825,13 @@ def apply_settings(activity: Activity, form: Any) -> None:
             {"label": r["label"], "starts_at": r["starts_at"], "ends_at": r["ends_at"]} for r in slot_rows
         ],
     }
+    votes = str(form.get("votes_each", "") or "").strip()
+    if votes:
+        if not votes.isdigit() or not 1 <= int(votes) <= convergence.MAX_VOTES_EACH:
+            raise DomainError(
+                "invalid", _("Votes each must be between 1 and %(n)d.", n=convergence.MAX_VOTES_EACH)
+            )
+        config["votes_each"] = int(votes)
     activity.config = config
     if unplaced:
         _announce_placed(activity, unplaced)
@@ -720,6 +895,45 @@ def strings() -> dict[str, str]:
         "capacity": _("%(n)s places", n="{n}"),
         "empty_cell": _("free"),
         "swap_confirm": _("That place is taken. Swap the two topics?"),
+        "stage_convergence": _("Convergence"),
+        "steps": _("Open Space steps"),
+        "step_n": _("Step %(n)s of %(m)s", n="{n}", m="{m}"),
+        "merge": _("Merge into…"),
+        "merge_pick": _("Merge “{title}” into which topic?"),
+        "merge_confirm": _("Merge “{a}” into “{b}”? Interest, check-ins and the report move over."),
+        "merged": _("Topics merged."),
+        "now_next": _("Now and next"),
+        "next": _("Next"),
+        "your_session": _("Your session: {title} · {space}"),
+        "you_convene_at": _("You convene: {title} · {space}"),
+        "pick_a_session": _("Pick a session to join"),
+        "nothing_yet": _("The agenda is not up yet."),
+        "my_agenda": _("My agenda"),
+        "ics": _("Add my agenda to my calendar (.ics)"),
+        "took_part": _("Who took part (one per line)"),
+        "photos": _("Flip-chart photos"),
+        "add_photos": _("Add or remove photos"),
+        "photo_of": _("Photo of the flip chart for {title}"),
+        "reminder": _("Your session “{title}” ends in {n} min (at {at}): time to gather the report."),
+        "dismiss": _("OK"),
+        "edit_report": _("Edit the report"),
+        "vote": _("Vote"),
+        "voted": _("Voted ●"),
+        "unvote": _("Take back"),
+        "votes_left": _("You have {n} of {m} votes left."),
+        "votes_cast": _("{n} votes from {p} people"),
+        "no_actions": _("No proposed actions yet: they come from the session reports."),
+        "ranking": _("Ranking"),
+        "reveal": _("Reveal the ranking"),
+        "hide_ranking": _("Hide the ranking"),
+        "ranking_hidden": _("The ranking appears when the facilitator reveals it."),
+        "votes_n": _("{n} votes"),
+        "to_tree": _("Add the chosen actions to the commitment tree as branches"),
+        "tree": _("Commitment tree"),
+        "added_to_tree": _("Added to the tree: {labels}"),
+        "no_tree": _("Add a commitment tree to the agenda to carry actions into it."),
+        "qr_sheets": _("Print QR check-in sheets"),
+        "export_actions": _("Actions (CSV)"),
     }
 
 
@@ -746,9 +960,26 @@ def snapshot(activity: Activity, actor: Actor) -> dict[str, Any]:
             for t in visible
         ],
         "reports": [report_public(reports[t.id]) for t in visible if t.id in reports],
+        "photos": {
+            str(k): v for k, v in photos.photos_by_topic(activity).items() if k in {t.id for t in visible}
+        },
+        "clock": local_now().strftime("%H:%M:%S"),
+        "reminder_minutes": REMINDER_MINUTES,
+        "votes_each": convergence.votes_each(activity),
+        "revealed": convergence.is_revealed(activity),
+        **convergence.totals(activity),
         "i18n": strings(),
     }
+    actions = convergence.actions_of(activity, ordered_topics(activity))
+    data["actions"] = actions
+    if staff or data["revealed"]:
+        data["ranking"] = convergence.ranking(activity, actions)
     if staff:
+        data["trees"] = [
+            {"id": a.id, "title": a.title}
+            for a in activity.workshop.activities
+            if a.kind == "commitment_tree"
+        ]
         data["clashes"] = current_clashes(activity)
         if activity.visibility != Visibility.ANONYMOUS:
             where: dict[int, list[str]] = defaultdict(list)
@@ -776,7 +1007,10 @@ def snapshot(activity: Activity, actor: Actor) -> dict[str, Any]:
             ),
             "checked_in": here,
             "visited": sorted(visited),
+            "votes": convergence.my_votes(activity, pid),
         }
+        convened = [t for t in topics if t.convener_id == pid and not t.is_hidden]
+        data["mine"]["reminder"] = reminder_for(slots_of(activity), convened, local_now())
     return data
 
 
@@ -792,8 +1026,23 @@ def answered_count(activity: Activity) -> int:
     return db.session.scalar(select(func.count()).select_from(ids)) or 0
 
 
+def ordered_topics(activity: Activity) -> list[Topic]:
+    """Visible topics in agenda order (slot, then space), unplaced ones last."""
+    slots = {s.id: s for s in slots_of(activity)}
+    spaces = {s.id: s for s in spaces_of(activity)}
+    big = 10**9
+
+    def order(t: Topic) -> tuple[int, int, int]:
+        slot = slots.get(t.slot_id or 0)
+        space = spaces.get(t.space_id or 0)
+        return (slot.position if slot else big, space.position if space else big, t.id)
+
+    return sorted((t for t in topics_of(activity) if not t.is_hidden), key=order)
+
+
 def proceedings(activity: Activity) -> list[dict[str, Any]]:
     """Every visible topic in agenda order (slot, then space), unplaced ones last, with its report."""
+    pictures = photos.photos_by_topic(activity)
     slots = {s.id: s for s in slots_of(activity)}
     spaces = {s.id: s for s in spaces_of(activity)}
     interest = interest_counts(activity)
@@ -826,6 +1075,7 @@ def proceedings(activity: Activity) -> list[dict[str, Any]]:
                 "slot": slot_public(slot) if slot else None,
                 "space": space_public(space) if space else None,
                 "report": report_public(report) if report else None,
+                "photos": pictures.get(t.id, []),
             }
         )
     return out
@@ -840,3 +1090,71 @@ def export(activity: Activity) -> dict[str, Any]:
         "topics": [{**topic_staff(t, activity), "created_at": t.created_at.isoformat()} for t in topics],
         "sessions": proceedings(activity),
     }
+
+
+# Demo -------------------------------------------------------------------------------------------
+
+DEMO_TOPICS = (
+    ("One front door for mental health crisis", "Police, A&E and the crisis team all get the 2 a.m. call."),
+    ("Housing first for people leaving hospital", "Nobody should be discharged to a night shelter."),
+    ("Sharing data without waiting for lawyers", "What can we share today, safely?"),
+    ("Peer support in every GP practice", "People with lived experience as part of the team."),
+    ("Young people's voice on our boards", ""),
+    ("Stop doing: the reports nobody reads", "Free up time for the work that matters."),
+)
+DEMO_REPORTS = {
+    0: (
+        "We mapped the four places a person in crisis can turn up at night.",
+        ["Three services answer the same call", "Handovers lose the person's story"],
+        ["Pilot a joint crisis line for three months", "Share one crisis plan per person"],
+    ),
+    1: (
+        "Discharge planning starts too late for housing to help.",
+        ["Housing hears on the day of discharge"],
+        ["Invite housing to the daily discharge huddle", "Pilot a joint crisis line for three months"],
+    ),
+    2: ("", ["Most sharing is already lawful", "Fear, not law, stops us"], ["Agree a one-page sharing pact"]),
+}
+
+
+def demo(workshop: Any, owner: Any, participants: list[Participant]) -> None:
+    """A marketplace with interest marks, an arranged agenda, people checked in and three reports."""
+    from facilitator.workshops import services as ws
+
+    if len(participants) < 6:
+        return
+    activity = ws.add_activity(
+        workshop,
+        "open_space",
+        "Open Space",
+        "What must we do together that none of us can do alone?",
+        by=owner,
+    )
+    ws.set_activity_phase(activity, ActivityPhase.OPEN, by=owner)
+    topics = [
+        propose_topic(activity, title, description, by=participants[i % len(participants)])
+        for i, (title, description) in enumerate(DEMO_TOPICS)
+    ]
+    for n, participant in enumerate(participants):
+        for k in range(3):
+            topic = topics[(n + k * 2) % len(topics)]
+            if topic.convener_id != participant.id:
+                set_interest(activity, topic.id, True, by=participant)
+    suggestion = suggest_agenda(activity, keep_placed=False)
+    apply_agenda(activity, [(p["topic_id"], p["slot_id"], p["space_id"]) for p in suggestion["placements"]])
+    first = slots_of(activity)[0]
+    set_current_slot(activity, first.id)
+    running = [t for t in topics if t.slot_id == first.id]
+    for n, participant in enumerate(participants):
+        if running:
+            check_in(activity, running[n % len(running)].id, by=participant)
+    for index, (notes, points, actions) in DEMO_REPORTS.items():
+        topic = topics[index]
+        if topic.slot_id is None:
+            continue
+        if topic.slot_id != first.id:
+            set_current_slot(activity, topic.slot_id)
+            check_in(activity, topic.id, by=topic.convener)
+        save_report(activity, topic.id, notes, points, actions, by=topic.convener)
+    set_current_slot(activity, first.id)
+    set_stage(activity, "sessions")

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from facilitator.activities.base import ActivityKind, ItemType
-from facilitator.activities.stakeholder_map import events, services
+from facilitator.activities.stakeholder_map import events, review, services
 from facilitator.activities.stakeholder_map.models import Relationship, Stakeholder
 from facilitator.activities.stakeholder_map.views import bp
 
@@ -25,4 +25,6 @@ KIND = ActivityKind(
     settings_template="kinds/stakeholder_map_settings.html",
     apply_settings=services.apply_settings,
     js="js/kinds/stakeholder_map.js",
+    review=review.review,
+    review_template="review/kinds/stakeholder_map.html",
 )

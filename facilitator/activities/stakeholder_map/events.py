@@ -77,6 +77,9 @@ def register() -> None:
             allow_relationships=data.allow_relationships,
             colour_by=data.colour_by,
             size_by=data.size_by,
+            ties_shown=data.ties_shown,
+            show_losses=data.show_losses,
+            view_mode=data.view_mode,
         )
         return {"config": config}
 

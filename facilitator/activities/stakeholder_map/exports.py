@@ -191,3 +191,24 @@ def svg(activity: Activity) -> str:
         colour_by=services.config_of(activity).get("colour_by", "organisation"),
         title=activity.prompt or activity.title,
     )
+
+
+def thumbnail(activity: Activity, *, width: int = 360) -> str:
+    """A small picture of the map for phones: no legend, names only when few, needed ties as chosen."""
+    stakeholders, _r, nodes, edges = services._graph_input(activity)
+    config = services.config_of(activity)
+    positions = {s.id: (s.x, s.y) for s in stakeholders if s.x is not None and s.y is not None}
+    return network.svg_map(
+        nodes,
+        edges,
+        positions,
+        colour_by=config.get("colour_by", "organisation"),
+        width=width,
+        height=width,
+        labels=len(nodes) <= 40,
+        legend=False,
+        show_needed=config.get("ties_shown") == "needed",
+        title=activity.prompt or activity.title,
+        id_prefix=f"thumb{activity.id}",
+        label_size=14 if width <= 600 else 18,
+    )

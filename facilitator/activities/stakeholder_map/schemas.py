@@ -105,6 +105,9 @@ class ConfigIn(CommandIn):
     allow_relationships: bool | None = None
     colour_by: ColourBy | None = None
     size_by: Literal["degree", "betweenness", "pagerank", "none"] | None = None
+    ties_shown: Literal["today", "needed"] | None = None
+    show_losses: bool | None = None
+    view_mode: Literal["network", "grid"] | None = None
 
 
 class ActivityRef(CommandIn):

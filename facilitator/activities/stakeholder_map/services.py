@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
@@ -28,6 +29,7 @@ from facilitator.activities.stakeholder_map.schemas import (
 from facilitator.analysis import network
 from facilitator.errors import DomainError, Forbidden, NotFound
 from facilitator.extensions import db, socketio
+from facilitator.realtime.offload import run_cpu
 from facilitator.realtime.publish import ALL, STAFF, Coalescer, announce
 from facilitator.workshops.models import Activity, ActivityPhase, Participant, Visibility
 
@@ -52,6 +54,9 @@ def default_config() -> dict[str, Any]:
         "locked": False,
         "colour_by": "organisation",
         "size_by": "degree",
+        "ties_shown": "today",  # "today": today's network; "needed": today's beside the needed ties
+        "show_losses": False,  # highlight who bears the losses of change
+        "view_mode": "network",  # "network" or "grid" (power/interest)
     }
 
 
@@ -96,6 +101,9 @@ def apply_settings(activity: Activity, form: Any) -> None:
         config["colour_by"] = form.get("colour_by")
     if form.get("size_by") in ("degree", "betweenness", "pagerank", "none"):
         config["size_by"] = form.get("size_by")
+    if form.get("ties_shown") in ("today", "needed"):
+        config["ties_shown"] = form.get("ties_shown")
+    config["show_losses"] = form.get("show_losses") in ("on", "1", "true", "y")
     activity.config = config
 
 
@@ -283,7 +291,8 @@ def _poke(activity: Activity) -> None:
     from facilitator.workshops.live import counter_push
 
     counter_push.poke(activity.workshop_id)
-    settle_soon.poke(activity.id)
+    if current_app.config.get("MAP_AUTO_SETTLE", True):
+        settle_soon.poke(activity.id)
 
 
 # Stakeholders -------------------------------------------------------------------------------------
@@ -744,6 +753,7 @@ def _graph_input(
             influence=s.influence,
             interest=s.interest,
             stance=s.stance or None,
+            losses=s.losses,
         )
         for s in stakeholders
     ]
@@ -762,12 +772,24 @@ def _graph_input(
     return list(stakeholders), list(relationships), nodes, edges
 
 
-def analyse(activity: Activity) -> dict[str, Any]:
-    """Measures, findings and the effect of needed ties, for the visible map (JSON-ready)."""
-    _s, _r, nodes, edges = _graph_input(activity)
+def translate_finding(singular: str, plural: str, n: int) -> str:
+    """The gettext catalogue of the current locale, without Flask-Babel's ``%`` formatting
+    (finding templates use ``{name}`` placeholders and contain literal ``%`` signs)."""
+    return str(get_translations().ngettext(singular, plural, n))
+
+
+def _measure(nodes: list[Any], edges: list[Any]) -> tuple[Any, Any, Any]:
+    """The pure, CPU-heavy part of the analysis (runs off the live loop under gevent)."""
     metrics = network.compute_metrics(nodes, edges)
     found = network.findings(nodes, edges, metrics)
     impact = network.needed_ties_impact(nodes, edges) if any(e.is_needed for e in edges) else None
+    return metrics, found, impact
+
+
+def analyse(activity: Activity) -> dict[str, Any]:
+    """Measures, findings and the effect of needed ties, for the visible map (JSON-ready)."""
+    _s, _r, nodes, edges = _graph_input(activity)
+    metrics, found, impact = run_cpu(_measure, nodes, edges)
     measures = {
         str(i): {
             "degree": m.degree,
@@ -802,7 +824,13 @@ def analyse(activity: Activity) -> dict[str, Any]:
         "measures": measures,
         "summary": summary,
         "findings": [
-            {"code": f.code, "severity": f.severity, "text": network.finding_text(f)} for f in found
+            {
+                "code": f.code,
+                "severity": f.severity,
+                "text": network.finding_text(f, translate_finding),
+                "ids": [i for i in [*f.params.get("ids", []), f.params.get("id")] if isinstance(i, int)],
+            }
+            for f in found
         ],
         "needed": needed,
     }
@@ -879,7 +907,7 @@ def relayout_now(activity_id: int, fresh: bool) -> None:
             else {s.id: (s.x, s.y) for s in stakeholders if s.settled and s.x is not None and s.y is not None}
         )
         db.session.rollback()  # no transaction (and no write lock) held while the layout runs
-        positions = network.layout(nodes, edges, previous=previous or None)
+        positions = run_cpu(network.layout, nodes, edges, previous=previous or None)
         by_id = {
             s.id: s
             for s in db.session.scalars(select(Stakeholder).where(Stakeholder.id.in_(list(positions)))).all()
@@ -908,9 +936,9 @@ def _settle(activity_id: int) -> None:
     if activity is None or _count(Stakeholder, activity) > AUTO_SETTLE_LIMIT:
         return
     unsettled = db.session.scalar(
-        select(func.count()).select_from(Stakeholder).where(
-            Stakeholder.activity_id == activity_id, Stakeholder.settled.is_(False)
-        )
+        select(func.count())
+        .select_from(Stakeholder)
+        .where(Stakeholder.activity_id == activity_id, Stakeholder.settled.is_(False))
     )
     if unsettled and _claim("layout", activity_id):
         relayout_now(activity_id, False)
@@ -1007,6 +1035,27 @@ def words() -> dict[str, str]:
         "unknown": _("unknown"),
         "brokers": _("broker"),
         "hidden_item": _("hidden"),
+        "see_map": _("See the map"),
+        "legend": _("Legend"),
+        "see_larger": _("Open a larger picture"),
+        "grid": _("Power/interest grid"),
+        "keep_satisfied": _("Keep satisfied"),
+        "manage_closely": _("Manage closely"),
+        "monitor": _("Monitor"),
+        "keep_informed": _("Keep informed"),
+        "interest_axis": _("Interest"),
+        "influence_axis": _("Influence"),
+        "not_rated": _("Not rated"),
+        "ties_today": _("Today's network"),
+        "ties_needed": _("With the needed ties"),
+        "who_loses": _("Who bears the losses"),
+        "no_losses": _("No losses recorded yet."),
+        "losses_short": _("Stands to lose"),
+        "needed_count": _("Needed ties"),
+        "cross_org_change": _("Change in cross-organisation share (points)"),
+        "single_points_fewer": _("Fewer single points of failure"),
+        "parts_joined": _("Separate parts joined"),
+        "focus_on": _("Showing the neighbourhood of"),
     }
 
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 
 from facilitator.analysis.checklist import SCALE_MAX, SCALE_MIN
 from facilitator.realtime.protocol import CommandIn
@@ -25,3 +25,21 @@ class ExampleIn(CommandIn):
     activity_id: int = Field(ge=1)
     form_key: FormKey
     text: str = Field(default="", max_length=MAX_EXAMPLE)
+
+
+class PickIn(CommandIn):
+    """The one or two forms the group most needs to tackle (an empty list clears the choice)."""
+
+    activity_id: int = Field(ge=1)
+    form_keys: list[FormKey] = Field(max_length=2)
+
+
+class RevealIn(CommandIn):
+    activity_id: int = Field(ge=1)
+    revealed: StrictBool = True
+
+
+class FlagIn(CommandIn):
+    """"I think we are avoiding the work", with the form it looks like ("" = not sure)."""
+
+    form_key: str = Field(default="", max_length=40, pattern=r"^[a-z0-9_]{0,40}$")

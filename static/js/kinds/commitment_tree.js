@@ -3,7 +3,10 @@
 import { h, readJSON } from "../dom.js";
 
 const EN = {
-  i_will: "I will …", by_when: "By when (optional)", with_whom: "With whom (optional, separate names with commas)",
+  i_will: "I will …", by_when: "By when (optional)", with_whom: "With whom (optional)",
+  with_whom_hint: "Pick people or organisations in the room, or type names (commas between them).",
+  pick: "Pick from the room", pick_none: "Choose…", people: "People", organisations: "Organisations", add: "Add",
+  remove: "Remove", qr_alt: "QR code of your follow-up link",
   branch: "Branch", no_branch: "No branch", commit: "Commit", save_changes: "Save changes", cancel: "Cancel",
   edit: "Edit", withdraw: "Withdraw", withdraw_confirm: "Withdraw this commitment?", yours: "Your commitments",
   none_yet: "No commitments yet.", latest: "Latest commitments", all_by_branch: "All commitments by branch",
@@ -28,6 +31,9 @@ export function mount(root, activity, ctx) {
   const items = new Map(); // id -> commitment as this viewer may see it
   const mine = new Map(); // id -> own commitment (phones)
   let followUp = null;
+  let followQr = null;
+  let room = { people: [], organisations: [] };
+  let picked = []; // "with whom" names chosen for the commitment being written
   let maxEach = 5;
   let editing = null; // id of the own commitment being edited
   let showList = false;
@@ -43,6 +49,8 @@ export function mount(root, activity, ctx) {
       for (const c of state.mine) mine.set(c.id, c);
     }
     if ("follow_up_url" in state) followUp = state.follow_up_url;
+    if ("follow_up_qr" in state) followQr = state.follow_up_qr;
+    if (state.people || state.organisations) room = { people: state.people || [], organisations: state.organisations || [] };
     if (state.max_each) maxEach = state.max_each;
   }
   load(activity.state);
@@ -68,9 +76,31 @@ export function mount(root, activity, ctx) {
     fields = {
       text: h("textarea", { id: "ct-text", maxlength: "300", rows: "3", required: true }),
       when: h("input", { id: "ct-when", type: "date", min: "2000-01-01", max: "2100-12-31" }),
-      who: h("input", { id: "ct-who", type: "text", maxlength: String(MAX_WHO * 82), autocomplete: "off" }),
+      who: h("input", { id: "ct-who", type: "text", maxlength: String(MAX_WHO * 82), autocomplete: "off",
+        "aria-describedby": "ct-who-hint" }),
+      pick: h("select", { id: "ct-pick" }),
+      picked: h("ul", { class: "ct-who-picked", "aria-live": "polite" }),
       branch: h("select", { id: "ct-branch" }),
     };
+    const addPicked = (names) => {
+      for (const raw of names) {
+        const name = raw.trim().slice(0, 80);
+        if (name && !picked.some((x) => x.toLowerCase() === name.toLowerCase()) && picked.length < MAX_WHO) picked.push(name);
+      }
+      renderPicked();
+    };
+    fields.pick.addEventListener("change", () => {
+      if (fields.pick.value) addPicked([fields.pick.value]);
+      fields.pick.value = "";
+    });
+    const addTyped = h("button", { type: "button", class: "small ct-who-add", "data-s": "add", onclick: () => {
+      addPicked(fields.who.value.split(/[,;\n]/));
+      fields.who.value = "";
+      fields.who.focus();
+    } });
+    fields.who.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") { e.preventDefault(); addTyped.click(); }
+    });
     status = h("p", { class: "form-status", role: "status", "aria-live": "polite" });
     const submit = h("button", { type: "submit", class: "primary big" });
     const cancel = h("button", { type: "button", class: "ct-cancel", hidden: true,
@@ -79,13 +109,20 @@ export function mount(root, activity, ctx) {
       h("label", { for: "ct-text", "data-s": "i_will" }), fields.text,
       h("div", { class: "ct-branch-field" }, h("label", { for: "ct-branch", "data-s": "branch" }), fields.branch),
       h("label", { for: "ct-when", "data-s": "by_when" }), fields.when,
-      h("label", { for: "ct-who", "data-s": "with_whom" }), fields.who,
+      h("fieldset", { class: "ct-who" }, h("legend", { "data-s": "with_whom" }),
+        h("p", { class: "hint", id: "ct-who-hint", "data-s": "with_whom_hint" }), fields.picked,
+        h("div", { class: "ct-pick-field" }, h("label", { for: "ct-pick", "data-s": "pick" }), fields.pick),
+        h("label", { for: "ct-who", class: "ct-vh", "data-s": "with_whom" }),
+        h("div", { class: "ct-who-row" }, fields.who, addTyped)),
       submit, cancel, status);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const text = fields.text.value.trim();
       if (!text) { fields.text.focus(); return; }
-      const who = fields.who.value.split(/[,;\n]/).map((x) => x.trim()).filter(Boolean);
+      const who = [...picked];
+      for (const x of fields.who.value.split(/[,;\n]/).map((y) => y.trim()).filter(Boolean)) {
+        if (!who.some((w) => w.toLowerCase() === x.toLowerCase())) who.push(x);
+      }
       if (who.length > MAX_WHO) { status.textContent = s.too_many_people; fields.who.focus(); return; }
       const payload = {
         activity_id: activity.id, text, with_whom: who.map((x) => x.slice(0, 80)),
@@ -104,6 +141,7 @@ export function mount(root, activity, ctx) {
         mine.set(id, { ...prev, ...items.get(id), id, text, with_whom: payload.with_whom,
           by_when: payload.by_when, branch_id: payload.branch_id, status: prev.status || "not_started", mine: true });
         if (res.data.follow_up_url) followUp = res.data.follow_up_url;
+        if (res.data.follow_up_qr) followQr = res.data.follow_up_qr;
         editing = null;
         resetForm();
         status.textContent = base.saved || "";
@@ -122,13 +160,35 @@ export function mount(root, activity, ctx) {
   function resetForm() {
     if (!fields) return;
     fields.text.value = ""; fields.when.value = ""; fields.who.value = ""; fields.branch.value = "";
+    picked = [];
+    renderPicked();
+  }
+
+  function renderPicked() {
+    if (!fields) return;
+    fields.picked.replaceChildren(...picked.map((name) => h("li", { class: "ct-chip" },
+      h("span", { text: name }),
+      h("button", { type: "button", class: "small", "aria-label": `${s.remove} ${name}`, text: "×",
+        onclick: () => { picked = picked.filter((x) => x !== name); renderPicked(); } }))));
+  }
+
+  function renderPick() {
+    const groups = [];
+    if (room.people.length) groups.push(h("optgroup", { label: s.people }, ...room.people.map((n) => h("option", { value: n, text: n }))));
+    if (room.organisations.length) {
+      groups.push(h("optgroup", { label: s.organisations }, ...room.organisations.map((n) => h("option", { value: n, text: n }))));
+    }
+    fields.pick.replaceChildren(h("option", { value: "", text: s.pick_none }), ...groups);
+    form.querySelector(".ct-pick-field").hidden = groups.length === 0;
   }
 
   function startEdit(c) {
     editing = c.id;
     fields.text.value = c.text;
     fields.when.value = c.by_when || "";
-    fields.who.value = (c.with_whom || []).join(", ");
+    fields.who.value = "";
+    picked = [...(c.with_whom || [])];
+    renderPicked();
     fields.branch.value = c.branch_id ? String(c.branch_id) : "";
     render();
     fields.text.focus();
@@ -146,9 +206,12 @@ export function mount(root, activity, ctx) {
     form.querySelectorAll("[data-s]").forEach((el) => { el.textContent = s[el.dataset.s]; });
     mineList.parentElement.querySelector("h3").textContent = s.yours;
     renderBranchSelect();
+    renderPick();
     const open = activity.phase === "open";
     const full = !editing && mine.size >= maxEach;
-    form.querySelectorAll("textarea,input,select,button[type=submit]").forEach((el) => { el.disabled = !open || full; });
+    form.querySelectorAll("textarea,input,select,button").forEach((el) => {
+      if (!el.classList.contains("ct-cancel")) el.disabled = !open || full;
+    });
     form.querySelector("button[type=submit]").textContent = editing ? s.save_changes : s.commit;
     const cancel = form.querySelector(".ct-cancel");
     cancel.textContent = s.cancel;
@@ -185,6 +248,7 @@ export function mount(root, activity, ctx) {
       } });
       followBox.append(h("h3", { text: s.follow_up }), h("p", { class: "hint", text: s.save_link }),
         h("p", { class: "ct-link-row" }, link), copy);
+      if (followQr) followBox.append(h("img", { class: "ct-qr", src: followQr, alt: s.qr_alt, width: "180", height: "180" }));
     }
   }
 

@@ -18,7 +18,28 @@ const FALLBACK = {
   stage_reports: "Reports", proceedings: "Proceedings", capacity: "{n} places", empty_cell: "free",
   swap_confirm: "That place is taken. Swap the two topics?", place: "Place",
 };
-const STAGES = ["marketplace", "agenda", "sessions", "reports"];
+Object.assign(FALLBACK, {
+  stage_convergence: "Convergence", steps: "Open Space steps", step_n: "Step {n} of {m}", merge: "Merge into…",
+  merge_pick: "Merge “{title}” into which topic?", merge_confirm: "Merge “{a}” into “{b}”?", merged: "Topics merged.",
+  now_next: "Now and next", next: "Next", your_session: "Your session: {title} · {space}",
+  you_convene_at: "You convene: {title} · {space}", pick_a_session: "Pick a session to join",
+  nothing_yet: "The agenda is not up yet.", my_agenda: "My agenda", ics: "Add my agenda to my calendar (.ics)",
+  took_part: "Who took part (one per line)", photos: "Flip-chart photos", add_photos: "Add or remove photos",
+  photo_of: "Photo of the flip chart for {title}", reminder: "Your session “{title}” ends in {n} min (at {at}).",
+  dismiss: "OK", edit_report: "Edit the report", vote: "Vote", voted: "Voted ●", unvote: "Take back",
+  votes_left: "You have {n} of {m} votes left.", votes_cast: "{n} votes from {p} people",
+  no_actions: "No proposed actions yet.", ranking: "Ranking", reveal: "Reveal the ranking",
+  hide_ranking: "Hide the ranking", ranking_hidden: "The ranking appears when the facilitator reveals it.",
+  votes_n: "{n} votes", to_tree: "Add the chosen actions to the commitment tree as branches", tree: "Commitment tree",
+  added_to_tree: "Added to the tree: {labels}", no_tree: "Add a commitment tree to the agenda first.",
+  qr_sheets: "Print QR check-in sheets", export_actions: "Actions (CSV)",
+});
+const STAGES = ["marketplace", "agenda", "sessions", "reports", "convergence"];
+const CSS = "/static/css/kinds/open_space.css";
+const toMinutes = (text) => {
+  const m = /^\s*(\d{1,2})[:.h](\d{2})\s*$/.exec(text || "");
+  return m && Number(m[1]) < 24 && Number(m[2]) < 60 ? Number(m[1]) * 60 + Number(m[2]) : null;
+};
 const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean).slice(0, 12);
 
 export function mount(root, activity, ctx) {
@@ -27,6 +48,8 @@ export function mount(root, activity, ctx) {
   const consoleView = view === "console";
   let s = activity.state || {};
   const t = { ...FALLBACK, ...ctx.t, ...(s.i18n || {}) };
+  if (!document.querySelector(`link[href="${CSS}"]`)) document.head.append(h("link", { rel: "stylesheet", href: CSS }));
+  const boot = readJSON("boot");
 
   const topics = new Map();
   const reports = new Map();
@@ -41,6 +64,18 @@ export function mount(root, activity, ctx) {
   let selected = null; // console: the topic picked for placing
   let tab = null; // phone: marketplace | now | mine
   const cached = new Map(); // forms kept across renders so typing is never lost
+  let photos = {}; // topic id -> [{id, url, width, height}]
+  let actions = []; // proposed actions from all reports
+  let ranking = null; // [{id, text, topic, votes}] when this viewer may see it
+  let revealed = false;
+  let votesEach = 3;
+  let totals = { votes_cast: 0, voters: 0 };
+  let trees = [];
+  let chosen = new Set(); // console: actions picked for the commitment tree
+  let mergeFrom = null; // console: the duplicate picked for merging
+  let clockOffset = 0; // server clock minus this device's clock, in minutes
+  let reminderMinutes = 10;
+  const dismissed = new Set();
 
   function load(state) {
     s = state || {};
@@ -52,6 +87,20 @@ export function mount(root, activity, ctx) {
     if (s.mine) mine = s.mine;
     attendees = s.attendees || {};
     clashes = s.clashes || [];
+    photos = s.photos || {};
+    actions = s.actions || [];
+    ranking = s.ranking || null;
+    revealed = !!s.revealed;
+    votesEach = s.votes_each || 3;
+    totals = { votes_cast: s.votes_cast || 0, voters: s.voters || 0 };
+    trees = s.trees || [];
+    reminderMinutes = s.reminder_minutes || 10;
+    if (s.clock) {
+      const server = toMinutes(s.clock.slice(0, 5)) + Number(s.clock.slice(6, 8) || 0) / 60;
+      const d = new Date();
+      clockOffset = server - (d.getHours() * 60 + d.getMinutes() + d.getSeconds() / 60);
+    }
+    if (!mine.votes) mine.votes = [];
   }
   load(s);
 
@@ -72,6 +121,22 @@ export function mount(root, activity, ctx) {
   }
 
   // ---------------------------------------------------------------- pieces shared by the views
+  function steps() {
+    const at = STAGES.indexOf(stage);
+    return h("nav", { class: `os-steps os-steps-${view}`, "aria-label": t.steps },
+      h("ol", {}, STAGES.map((st, i) => h("li", {
+        class: i < at ? "is-done" : i === at ? "is-now" : "", "aria-current": i === at ? "step" : null,
+      }, h("span", { class: "os-step-n", "aria-hidden": "true", text: String(i + 1) }), h("span", { class: "os-step-label", text: t[`stage_${st}`] })))),
+      phone ? h("p", { class: "os-step-now", text: `${fmt(t.step_n, { n: at + 1, m: STAGES.length })}: ${t[`stage_${stage}`]}` }) : null);
+  }
+
+  function photoStrip(tp) {
+    const list = photos[String(tp.id)] || [];
+    if (!list.length) return null;
+    return h("div", { class: "os-photo-strip" }, list.map((p, i) => h("a", { href: p.url, target: "_blank", rel: "noopener" },
+      h("img", { src: p.url, width: String(p.width), height: String(p.height), loading: "lazy", alt: `${fmt(t.photo_of, { title: tp.title })} (${i + 1})` }))));
+  }
+
   function topicCard(tp, { compact = false } = {}) {
     const li = h("li", { class: `os-topic${tp.is_hidden ? " is-hidden" : ""}${selected === tp.id ? " is-selected" : ""}`, dataset: { id: String(tp.id) } },
       tp.is_hidden ? h("span", { class: "badge", text: t.hidden_item || "hidden" }) : null,
@@ -211,20 +276,30 @@ export function mount(root, activity, ctx) {
       const notes = h("textarea", { id: `os-n-${tp.id}`, maxlength: "4000", rows: "4" });
       const points = h("textarea", { id: `os-k-${tp.id}`, rows: "3" });
       const acts = h("textarea", { id: `os-a-${tp.id}`, rows: "3" });
+      const people = h("textarea", { id: `os-p-${tp.id}`, rows: "3" });
       notes.value = r.notes; points.value = r.key_points.join("\n"); acts.value = r.proposed_actions.join("\n");
+      people.value = (r.took_part || []).join("\n");
+      if (!people.value) {
+        ctx.send("openspace:report_draft", { activity_id: activity.id, topic_id: tp.id }).then((res) => {
+          if (res.ok && !people.value) people.value = res.data.took_part.join("\n");
+        });
+      }
       const done = h("p", { class: "form-status", role: "status" });
       const form = h("form", { class: "os-report-form", novalidate: true },
+        field(people.id, t.took_part, people),
         field(notes.id, t.notes, notes), field(points.id, t.key_points, points), field(acts.id, t.actions, acts),
-        h("button", { type: "submit", class: "primary big", text: t.save }), done);
+        h("button", { type: "submit", class: "primary big", text: t.save }), done,
+        h("p", {}, h("a", { class: "button", href: `/open-space/${activity.id}/topics/${tp.id}/photos`, text: t.add_photos })));
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
         done.textContent = t.saving;
         const res = await send("openspace:report", {
           topic_id: tp.id, notes: notes.value.trim(), key_points: lines(points.value), proposed_actions: lines(acts.value),
+          took_part: people.value.split("\n").map((x) => x.trim()).filter(Boolean).slice(0, 200),
         });
         done.textContent = res.ok ? t.report_saved : res.error?.message || t.error;
       });
-      return h("details", { class: "os-report" }, h("summary", { text: t.write_report }), form);
+      return h("details", { class: "os-report" }, h("summary", { text: consoleView ? t.edit_report : t.write_report }), form);
     });
   }
 
@@ -237,20 +312,135 @@ export function mount(root, activity, ctx) {
       const li = topicCard(tp, { compact: true });
       li.append(h("p", { class: "os-where", text: where(tp) }));
       if (mine.convening.includes(tp.id)) li.prepend(h("span", { class: "badge", text: t.you_convene }));
+      const strip = photoStrip(tp);
+      if (strip) li.append(strip);
       if (isOpen()) li.append(reportForm(tp));
       ul.append(li);
     }
     return ul;
   }
 
+  const icsLink = () => h("a", { class: "button os-ics", href: `/j/${boot.code}/open-space/${activity.id}/my-agenda.ics`, download: "my-open-space-agenda.ics", text: t.ics });
+
+  function myTopicIn(slotId) {
+    const conv = visible().find((tp) => tp.slot_id === slotId && mine.convening.includes(tp.id));
+    if (conv) return { tp: conv, text: t.you_convene_at };
+    const here = visible().find((tp) => tp.slot_id === slotId && mine.checked_in === tp.id);
+    if (here) return { tp: here, text: t.your_session };
+    const liked = visible().find((tp) => tp.slot_id === slotId && mine.interested.includes(tp.id));
+    return liked ? { tp: liked, text: t.your_session } : null;
+  }
+
+  function nowNext() {
+    if (!slots.length || !visible().some((tp) => tp.slot_id)) return h("p", { class: "muted", text: t.nothing_yet });
+    let idx = slots.findIndex((x) => x.id === currentSlot);
+    const rows = [];
+    const add = (label, sl) => {
+      if (!sl) return;
+      const my = myTopicIn(sl.id);
+      rows.push(h("div", { class: `os-nn-row${label === t.now ? " is-now" : ""}` },
+        h("p", { class: "os-nn-label" }, h("strong", { text: label }), ` · ${slotText(sl)}`),
+        h("p", { class: "os-nn-what", text: my ? fmt(my.text, { title: my.tp.title, space: spaceById(my.tp.space_id)?.name || "" }) : t.pick_a_session })));
+    };
+    if (idx >= 0) { add(t.now, slots[idx]); add(t.next, slots[idx + 1]); } else add(t.next, slots[0]);
+    return h("section", { class: "os-now-next", "aria-label": t.now_next }, ...rows);
+  }
+
+  function reminderBanner() {
+    const d = new Date();
+    const clock = d.getHours() * 60 + d.getMinutes() + d.getSeconds() / 60 + clockOffset;
+    for (const tp of visible()) {
+      if (!mine.convening.includes(tp.id) || dismissed.has(tp.id)) continue;
+      const sl = slotById(tp.slot_id);
+      const end = sl && toMinutes(sl.ends_at);
+      const start = sl && toMinutes(sl.starts_at);
+      if (end === null || end === undefined || (start !== null && clock < start)) continue;
+      const left = end - clock;
+      if (left > 0 && left <= reminderMinutes) {
+        return h("div", { class: "os-reminder", role: "alert" },
+          h("p", { text: fmt(t.reminder, { title: tp.title, n: Math.max(1, Math.round(left)), at: sl.ends_at }) }),
+          h("button", { type: "button", class: "primary", text: t.write_report, onclick: () => { dismissed.add(tp.id); tab = "mine"; render(); } }),
+          h("button", { type: "button", text: t.dismiss, onclick: () => { dismissed.add(tp.id); render(); } }));
+      }
+    }
+    return null;
+  }
+  if (phone) setInterval(() => { if (root.isConnected) render(); }, 30000);
+
+  // ---------------------------------------------------------------- convergence
+  function votePhone() {
+    const left = votesEach - mine.votes.length;
+    const wrap = h("div", { class: "os-vote" }, h("p", { class: "os-votes-left", role: "status", text: fmt(t.votes_left, { n: left, m: votesEach }) }));
+    if (!actions.length) { wrap.append(h("p", { class: "muted", text: t.no_actions })); return wrap; }
+    const ul = h("ul", { class: "os-actions plain" });
+    for (const a of actions) {
+      const on = mine.votes.includes(a.id);
+      ul.append(h("li", { class: `os-action${on ? " is-voted" : ""}` },
+        h("p", { class: "os-action-text", text: a.text }), h("p", { class: "os-action-topic", text: a.topic }),
+        h("button", { type: "button", class: on ? "primary" : "", "aria-pressed": on ? "true" : "false", disabled: !isOpen() || (!on && left <= 0),
+          text: on ? t.voted : t.vote, "aria-label": `${on ? t.unvote : t.vote}: ${a.text}`,
+          onclick: async () => {
+            const res = await send(on ? "action:unvote" : "action:vote", { action_id: a.id });
+            if (res.ok) { mine.votes = res.data.votes; say(""); render(); }
+          } })));
+    }
+    wrap.append(ul);
+    if (revealed && ranking) wrap.append(h("h3", { text: t.ranking }), rankList(ranking.slice(0, 10)));
+    return wrap;
+  }
+
+  function rankList(list) {
+    return h("ol", { class: "os-ranking" }, list.map((a) => h("li", {},
+      h("div", { class: "os-rank-head" }, h("span", { class: "os-rank-text", text: a.text }), h("span", { class: "os-count", text: fmt(t.votes_n, { n: a.votes }) })),
+      h("div", { class: "os-bar", "aria-hidden": "true" }, h("span", { style: null, dataset: { w: String(a.votes) } })),
+      h("p", { class: "os-action-topic", text: a.topic }))));
+  }
+  // Bars are sized after render with the CSSOM (no inline style attributes under the CSP).
+  function sizeBars() {
+    for (const list of root.querySelectorAll(".os-ranking")) {
+      const spans = [...list.querySelectorAll(".os-bar span")];
+      const top = Math.max(1, ...spans.map((x) => Number(x.dataset.w)));
+      for (const x of spans) x.style.width = `${(100 * Number(x.dataset.w)) / top}%`;
+    }
+  }
+
+  function voteConsole() {
+    const box = h("section", { class: "os-converge", "aria-label": t.stage_convergence },
+      h("h4", { text: t.ranking }), h("p", { class: "small", text: fmt(t.votes_cast, { n: totals.votes_cast, p: totals.voters }) }),
+      h("div", { class: "actions" }, h("button", { type: "button", class: revealed ? "" : "primary", text: revealed ? t.hide_ranking : t.reveal,
+        onclick: () => send("openspace:reveal", { revealed: !revealed }) }),
+        boot.workshop ? h("a", { class: "button", href: `/workshops/${boot.workshop}/open-space/${activity.id}/actions.csv`, text: t.export_actions }) : null));
+    const list = ranking || actions.map((a) => ({ ...a, votes: 0 }));
+    if (!list.length) { box.append(h("p", { class: "muted small", text: t.no_actions })); return box; }
+    const ul = h("ol", { class: "os-ranking os-pick" });
+    for (const a of list) {
+      const id = `os-pick-${a.id}`;
+      const cb = h("input", { type: "checkbox", id, checked: chosen.has(a.id), onchange: () => { if (cb.checked) chosen.add(a.id); else chosen.delete(a.id); } });
+      ul.append(h("li", {}, cb, h("label", { for: id }, `${a.text} — `, h("span", { class: "os-count", text: fmt(t.votes_n, { n: a.votes }) }), h("span", { class: "muted small", text: ` (${a.topic})` }))));
+    }
+    box.append(ul);
+    if (!trees.length) { box.append(h("p", { class: "muted small", text: t.no_tree })); return box; }
+    const treeSel = h("select", { id: `os-tree-${activity.id}` }, trees.map((tr) => h("option", { value: String(tr.id), text: tr.title })));
+    box.append(h("div", { class: "field os-inline" }, h("label", { for: treeSel.id, text: t.tree }), treeSel),
+      h("button", { type: "button", class: "primary", text: t.to_tree, onclick: async () => {
+        if (!chosen.size) return;
+        const res = await send("openspace:to_tree", { tree_activity_id: Number(treeSel.value), action_ids: [...chosen].slice(0, 12) });
+        if (res.ok) { chosen = new Set(); say(fmt(t.added_to_tree, { labels: res.data.added.join("; ") || "—" })); render(); }
+      } }));
+    return box;
+  }
+
   function phoneView() {
-    if (!tab) tab = stage === "marketplace" ? "marketplace" : stage === "reports" ? "mine" : "now";
-    const tabs = h("div", { class: "os-tabs", role: "group", "aria-label": t.stage },
-      ...[["marketplace", t.marketplace], ["now", t.all_sessions], ["mine", t.mine]].map(([key, label]) =>
+    if (!tab || (tab === "vote" && stage !== "convergence")) tab = stage === "marketplace" ? "marketplace" : stage === "reports" ? "mine" : stage === "convergence" ? "vote" : "now";
+    const tabList = [["marketplace", t.marketplace], ["now", t.all_sessions], ["mine", t.mine]];
+    if (stage === "convergence") tabList.push(["vote", t.stage_convergence]);
+    const tabs = h("div", { class: `os-tabs os-tabs-${tabList.length}`, role: "group", "aria-label": t.stage },
+      ...tabList.map(([key, label]) =>
         h("button", { type: "button", class: tab === key ? "primary" : "", "aria-pressed": tab === key ? "true" : "false",
           text: label, onclick: () => { tab = key; render(); } })));
-    const body = tab === "marketplace" ? marketplace() : tab === "now" ? sessionsNow() : mySessions();
-    return [tabs, status, body, isOpen() ? null : h("p", { class: "muted", text: activity.phase === "closed" ? t.is_closed : t.not_open })];
+    const body = tab === "marketplace" ? marketplace() : tab === "now" ? h("div", {}, nowNext(), sessionsNow())
+      : tab === "vote" ? votePhone() : h("div", {}, nowNext(), mySessions(), icsLink());
+    return [steps(), reminderBanner(), tabs, status, body, isOpen() ? null : h("p", { class: "muted", text: activity.phase === "closed" ? t.is_closed : t.not_open })];
   }
 
   // ---------------------------------------------------------------- the wall (screen and console)
@@ -327,11 +517,14 @@ export function mount(root, activity, ctx) {
       suggestBtn.disabled = false;
       if (res.ok) { suggestion = res.data; render(); }
     } });
-    const links = boot.workshop ? h("a", { class: "button", href: `/workshops/${boot.workshop}/open-space/${activity.id}/proceedings`, target: "_blank", rel: "noopener", text: t.proceedings }) : null;
+    const links = boot.workshop ? [
+      h("a", { class: "button", href: `/workshops/${boot.workshop}/open-space/${activity.id}/proceedings`, target: "_blank", rel: "noopener", text: t.proceedings }),
+      h("a", { class: "button", href: `/workshops/${boot.workshop}/open-space/${activity.id}/qr-sheets`, target: "_blank", rel: "noopener", text: t.qr_sheets }),
+    ] : [];
     return h("div", { class: "os-controls" },
       h("p", { class: "os-label", text: t.stage }), stageButtons,
       h("div", { class: "field os-inline" }, h("label", { for: slotSelect.id, text: t.current_slot }), slotSelect),
-      h("div", { class: "actions" }, suggestBtn, links));
+      h("div", { class: "actions" }, suggestBtn, ...links));
   }
 
   function suggestionBox() {
@@ -361,6 +554,19 @@ export function mount(root, activity, ctx) {
           text: t.place, "aria-label": `${tp.title}: ${t.pick_topic}`,
           onclick: () => { selected = selected === tp.id ? null : tp.id; render(); } }));
       }
+      if (mergeFrom && mergeFrom !== tp.id && !tp.is_hidden) {
+        const from = topics.get(mergeFrom);
+        actions.append(h("button", { type: "button", class: "small primary", text: `⇐ ${from?.title || ""}`.slice(0, 60),
+          "aria-label": fmt(t.merge_confirm, { a: from?.title || "", b: tp.title }), onclick: async () => {
+            if (!window.confirm(fmt(t.merge_confirm, { a: from?.title || "", b: tp.title }))) return;
+            const res = await send("topic:merge", { topic_id: mergeFrom, into_id: tp.id });
+            mergeFrom = null;
+            if (res.ok) { say(t.merged); refreshClashes(); }
+            render();
+          } }));
+      }
+      if (!tp.is_hidden) actions.append(h("button", { type: "button", class: `small${mergeFrom === tp.id ? " primary" : ""}`, "aria-pressed": mergeFrom === tp.id ? "true" : "false",
+        text: t.merge, "aria-label": fmt(t.merge_pick, { title: tp.title }), onclick: () => { mergeFrom = mergeFrom === tp.id ? null : tp.id; say(mergeFrom ? fmt(t.merge_pick, { title: tp.title }) : ""); render(); } }));
       if (tp.slot_id) actions.append(h("button", { type: "button", class: "small", text: t.take_off,
         onclick: async () => { const res = await send("topic:unplace", { topic_id: tp.id }); if (res.ok) refreshClashes(); } }));
       actions.append(h("button", { type: "button", class: "small", text: tp.is_hidden ? t.restore : t.hide, onclick: () => {
@@ -370,6 +576,9 @@ export function mount(root, activity, ctx) {
       } }));
       li.append(actions);
       if (reports.has(tp.id)) li.append(reportSummary(reports.get(tp.id)));
+      const strip = photoStrip(tp);
+      if (strip) li.append(strip);
+      li.append(reportForm(tp));
       ul.append(li);
     }
     return list.length ? ul : h("p", { class: "muted", text: t.no_topics });
@@ -379,13 +588,15 @@ export function mount(root, activity, ctx) {
     return h("details", { class: "os-report small" }, h("summary", { text: t.report }),
       r.notes ? h("p", { class: "os-notes", text: r.notes }) : null,
       r.key_points.length ? h("ul", {}, r.key_points.map((p) => h("li", { text: p }))) : null,
+      r.took_part?.length ? h("p", { class: "muted", text: `${t.took_part.split("(")[0].trim()}: ${r.took_part.join(", ")}` }) : null,
       r.proposed_actions.length ? h("ol", {}, r.proposed_actions.map((p) => h("li", { text: p }))) : null);
   }
 
   function consoleView_() {
     return [
       h("h3", { class: "prompt", text: activity.prompt || activity.title }),
-      consoleControls(), status,
+      steps(), consoleControls(), status,
+      stage === "convergence" ? voteConsole() : null,
       h("p", { class: "muted small", text: selected ? `${topics.get(selected)?.title || ""} — ${t.pick_topic}` : t.pick_topic }),
       wall({ tappable: true }),
       h("h4", { text: t.clashes }), clashList(clashes),
@@ -396,7 +607,16 @@ export function mount(root, activity, ctx) {
 
   // ---------------------------------------------------------------- screen
   function screenView() {
-    const heading = h("h1", { class: "prompt", text: activity.prompt || activity.title });
+    const heading = h("div", { class: "os-screen-head" }, h("h1", { class: "prompt", text: activity.prompt || activity.title }), steps());
+    if (stage === "convergence") {
+      if (!revealed || !ranking) {
+        return [heading, h("p", { class: "os-big-note", text: fmt(t.votes_cast, { n: totals.votes_cast, p: totals.voters }) }),
+          h("p", { class: "muted", text: t.ranking_hidden }),
+          h("ul", { class: "os-actions os-action-wall plain" }, actions.slice(0, 24).map((a) => h("li", { class: "os-action" },
+            h("p", { class: "os-action-text", text: a.text }), h("p", { class: "os-action-topic", text: a.topic }))))];
+      }
+      return [heading, h("p", { class: "os-big-note", text: fmt(t.votes_cast, { n: totals.votes_cast, p: totals.voters }) }), rankList(ranking.slice(0, 10))];
+    }
     if (stage === "marketplace") {
       const list = visible().sort((a, b) => b.interest_count - a.interest_count || a.id - b.id).slice(0, 48);
       return [heading, list.length ? h("ul", { class: "os-topics os-market-wall plain" }, list.map((tp) => topicCard(tp)))
@@ -430,6 +650,7 @@ export function mount(root, activity, ctx) {
       const focused = document.activeElement;
       root.replaceChildren(...[phone ? h("h2", { class: "prompt", text: activity.prompt || activity.title }) : null, ...parts].filter(Boolean));
       if (focused && root.contains(focused)) focused.focus({ preventScroll: true });
+      sizeBars();
     });
   }
 
@@ -440,6 +661,16 @@ export function mount(root, activity, ctx) {
     });
   }
   render();
+
+  // The proposed actions are compiled on the server: fetch them again when they may have changed.
+  let refetching = null;
+  function refetch() {
+    if (refetching) return;
+    refetching = setTimeout(() => {
+      refetching = null;
+      ctx.send("activity:state", { activity_id: activity.id }).then((res) => { if (res.ok && res.data?.state) { load(res.data.state); render(); } });
+    }, 300 + Math.random() * 700);
+  }
 
   function upsert(tp) {
     topics.set(tp.id, { ...topics.get(tp.id), ...tp });
@@ -478,11 +709,48 @@ export function mount(root, activity, ctx) {
         }
         case "openspace:report_saved": {
           reports.set(data.report.topic_id, data.report);
+          if (!root.contains(document.activeElement)) cached.delete(`report:${data.report.topic_id}`);
+          if (stage === "convergence") refetch();
           const tp = topics.get(data.report.topic_id);
           if (tp) tp.has_report = true;
           break;
         }
+        case "topic:merged": {
+          topics.delete(data.from_id);
+          upsert(data.topic);
+          if (data.report) reports.set(data.report.topic_id, data.report);
+          reports.delete(data.from_id);
+          mine.interested = mine.interested.filter((x) => x !== data.from_id);
+          if (mine.convening.includes(data.from_id)) {
+            mine.convening = mine.convening.filter((x) => x !== data.from_id);
+            if (!mine.interested.includes(data.into_id)) mine.interested = [...mine.interested, data.into_id];
+          }
+          if (mine.checked_in === data.from_id) mine.checked_in = data.into_id;
+          photos[String(data.into_id)] = [...(photos[String(data.into_id)] || []), ...(photos[String(data.from_id)] || [])];
+          delete photos[String(data.from_id)];
+          cached.delete(`report:${data.into_id}`);
+          if (consoleView) refreshClashes();
+          if (phone) ctx.send("activity:state", { activity_id: activity.id }).then((res) => { if (res.ok && res.data?.state) { load(res.data.state); render(); } });
+          break;
+        }
+        case "openspace:photos_changed":
+          photos[String(data.topic_id)] = data.photos;
+          break;
+        case "openspace:my_votes":
+          mine.votes = data.votes;
+          break;
+        case "openspace:ranking":
+          totals = { votes_cast: data.votes_cast, voters: data.voters };
+          if (data.ranking) ranking = data.ranking;
+          break;
+        case "openspace:revealed":
+          revealed = data.revealed;
+          totals = { votes_cast: data.votes_cast, voters: data.voters };
+          if (data.ranking) ranking = data.ranking;
+          else if (!consoleView) ranking = null;
+          break;
         case "openspace:grid_changed":
+          if (data.stage === "convergence" && stage !== "convergence") refetch();
           spaces = data.spaces; slots = data.slots; currentSlot = data.current_slot_id; stage = data.stage;
           break;
         case "item:hidden":

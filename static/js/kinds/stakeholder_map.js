@@ -61,14 +61,14 @@ export function mount(root, activity, ctx) {
   const stanceOptions = STANCES.map((s) => [s, s ? word(s) : "—"]);
 
   // A searchable single choice: a text filter over a list of stakeholders (no drag, big targets).
-  function picker(labelText, { multiple = false } = {}) {
+  function picker(labelText, { multiple = false, exclude = () => null } = {}) {
     const id = nextId("pick");
     const filter = h("input", { id, type: "search", autocomplete: "off", placeholder: word("filter") });
     const list = h("select", { id: `${id}-list`, size: "6", class: "map-picker-list", "aria-label": labelText, multiple });
     function fill() {
       const q = filter.value.trim().toLowerCase();
       const keep = new Set([...list.selectedOptions].map((o) => o.value));
-      const rows = visiblePeople().filter((s) => !s.is_hidden).sort(byName)
+      const rows = visiblePeople().filter((s) => !s.is_hidden && s.id !== exclude()).sort(byName)
         .filter((s) => !q || label(s).toLowerCase().includes(q) || (s.aliases || []).some((a) => a.toLowerCase().includes(q)));
       list.replaceChildren(...rows.slice(0, 200).map((s) =>
         h("option", { value: String(s.id), text: label(s), selected: keep.has(String(s.id)) })));
@@ -88,6 +88,7 @@ export function mount(root, activity, ctx) {
   const pickers = [];
   let phoneList = null;
   let phoneForms = [];
+  const thumb = { img: null, caption: null, timer: null, last: 0, version: 0 };
   if (ctx.view === "phone") buildPhone();
 
   function stakeholderForm(existing, onDone) {
@@ -188,7 +189,7 @@ export function mount(root, activity, ctx) {
 
   function joinForm() {
     const org = h("input", { id: nextId("myorg"), maxlength: "120", list: `sm-orgs-${activity.id}`, value: ctx.me?.organisation || "" });
-    const who = picker(word("works_with"), { multiple: true });
+    const who = picker(word("works_with"), { multiple: true, exclude: () => me });
     pickers.push(who);
     const kind = select(nextId("jkind"), kindOptions(config.relationship_kinds),
       (config.relationship_kinds || []).find((k) => k.toLowerCase() === "collaborates") || "");
@@ -215,8 +216,34 @@ export function mount(root, activity, ctx) {
     return form;
   }
 
+  // A light picture of the map drawn by the server: phones never load Cytoscape.
+  function buildThumbnail() {
+    thumb.img = h("img", { class: "map-thumb-img", alt: word("map_label"), width: "360", height: "360",
+      decoding: "async", src: thumbUrl() });
+    thumb.caption = h("figcaption", { class: "muted small" });
+    const big = h("a", { href: thumbUrl("large"), target: "_blank", rel: "noopener", class: "small", text: word("see_larger") });
+    return h("details", { class: "map-section map-thumb", open: true }, h("summary", { text: word("see_map") }),
+      h("figure", {}, thumb.img, thumb.caption), big);
+  }
+  function thumbUrl(size) {
+    const q = new URLSearchParams({ v: String(thumb.version) });
+    if (size) q.set("size", size);
+    return `/stakeholder-map/${activity.id}/thumbnail.svg?${q}`;
+  }
+  function refreshThumbnail() {
+    if (!thumb.img) return;
+    clearTimeout(thumb.timer);
+    const wait = Math.max(1500, 4000 - (Date.now() - thumb.last));
+    thumb.timer = setTimeout(() => {
+      thumb.last = Date.now();
+      thumb.version += 1;
+      thumb.img.src = thumbUrl();
+    }, wait);
+  }
+
   function buildPhone() {
     root.append(h("datalist", { id: `sm-orgs-${activity.id}` }), h("datalist", { id: `sm-sectors-${activity.id}` }));
+    root.append(buildThumbnail());
     const addForm = stakeholderForm(null);
     const sections = [
       h("details", { class: "map-section", open: true }, h("summary", { text: word("add_stakeholder") }), addForm),
@@ -260,32 +287,45 @@ export function mount(root, activity, ctx) {
       return li;
     }));
     if (!rows.length) phoneList.append(h("li", { class: "muted", text: word("empty") }));
+    const current = visibleTies().filter((r) => !r.is_needed).length;
+    thumb.caption.textContent = `${rows.length} ${word("stakeholders").toLowerCase()} · ${current} ${word("relationships").toLowerCase()}`;
   }
 
   // ---- screen and console -----------------------------------------------------------------------
   let cy = null;
+  const onDark = ctx.view === "screen";
+  let zoomNow = 1;
+  const px = (v) => v / Math.max(zoomNow, 0.35);
   let focusId = null;
   const ui = {};
   const filters = { organisation: "", sector: "", kind: "" };
   let steps = 1;
   let sortKey = "name";
   let sortUp = true;
-  let gridView = false;
+  let gridView = config.view_mode === "grid"; // shared: the big screen shows what the console chose
   if (ctx.view !== "phone") buildBoard();
 
   function buildBoard() {
     ui.canvas = h("div", { class: "map-canvas", role: "img", "aria-label": word("map_label") });
-    ui.legend = h("ul", { class: "plain map-legend", "aria-label": word("colour_by") });
+    ui.legend = h("ul", { class: "plain map-legend", "aria-label": word("legend") });
     ui.findings = h("ul", { class: "map-findings" });
     ui.table = h("table", { class: "map-table" });
     ui.controls = h("div", { class: "map-controls" });
-    const side = h("aside", { class: "map-side" },
-      ui.controls, h("h3", { text: word("colour_by") }), ui.legend,
+    ui.losses = h("ul", { class: "plain map-losses" });
+    ui.lossesWrap = h("section", { class: "map-losses-wrap", hidden: true },
+      h("h3", { text: word("who_loses") }), ui.losses);
+    ui.needed = h("p", { class: "map-needed-note" });
+    ui.view = h("p", { class: "map-view-note" });
+    const side = h("aside", { class: "map-side", tabindex: "0", "aria-label": word("findings") }, // may scroll
+      ui.controls, ui.view, h("h3", { text: word("legend") }), ui.legend, ui.needed, ui.lossesWrap,
       h("h3", { text: word("findings") }), ui.findings);
     const details = h("details", { class: "map-table-wrap", open: ctx.view === "console" },
       h("summary", { text: word("table") }), ui.table);
     root.append(h("div", { class: `map-board map-${ctx.view}` }, ui.canvas, side), details);
     buildControls();
+    // Sizes are in screen pixels: circles, labels and lines keep their size when the map zooms
+    // (down to a floor, so a very large map still shrinks rather than piling up).
+    let restyle = 0;
     import("../../vendor/cytoscape-3.34.4.esm.min.js").then(({ default: cytoscape }) => {
       cy = cytoscape({
         container: ui.canvas,
@@ -294,24 +334,54 @@ export function mount(root, activity, ctx) {
         minZoom: 0.1, maxZoom: 4, wheelSensitivity: 0.3,
         style: [
           { selector: "node", style: {
-            width: "data(size)", height: "data(size)", "background-color": "data(colour)", label: "data(label)",
-            color: ctx.view === "screen" ? "#f4f6f8" : "#1b1f24", "font-size": ctx.view === "screen" ? 20 : 13,
-            "min-zoomed-font-size": 7, "text-valign": "bottom", "text-margin-y": 4,
-            "text-outline-color": ctx.view === "screen" ? "#0f1b24" : "#ffffff", "text-outline-width": 2,
-            "border-width": 1.5, "border-color": "#ffffff" } },
+            width: (n) => px(n.data("size")), height: (n) => px(n.data("size")), "background-color": "data(colour)",
+            label: "data(label)", color: onDark ? "#f4f6f8" : "#1b1f24", "font-size": () => px(onDark ? 26 : 15),
+            "min-zoomed-font-size": 6, "text-valign": "bottom", "text-margin-y": () => px(4),
+            "text-outline-color": onDark ? "#0f1b24" : "#ffffff", "text-outline-width": () => px(onDark ? 3 : 2),
+            "text-wrap": "ellipsis", "text-max-width": () => px(onDark ? 360 : 220),
+            "border-width": () => px(1.5), "border-color": "#ffffff" } },
           { selector: "node.hidden-item", style: { opacity: 0.35, "border-style": "dashed", "border-color": "#d55e00" } },
-          { selector: "edge", style: { "curve-style": "bezier", width: "data(width)", "line-color": "#9aa4ad",
-            "target-arrow-color": "#9aa4ad", "target-arrow-shape": "data(arrow)", opacity: 0.75 } },
-          { selector: "edge.needed", style: { "line-style": "dashed", "line-color": "#e69f00", "target-arrow-color": "#e69f00" } },
-          { selector: ".filtered", style: { display: "none" } },
-          { selector: ".faded", style: { opacity: 0.1 } },
-          { selector: "node.focus", style: { "border-width": 4, "border-color": "#F0E442" } },
+          { selector: "edge", style: { "curve-style": "bezier", width: (e) => px(e.data("width")), "line-color": onDark ? "#a9b8c4" : "#8a959f",
+            "target-arrow-color": onDark ? "#a9b8c4" : "#8a959f", "target-arrow-shape": "data(arrow)", "arrow-scale": () => px(1.2), opacity: 0.85 } },
+          { selector: "edge.needed", style: { "line-style": "dashed", "line-color": "#e69f00", "target-arrow-color": "#e69f00",
+            width: (e) => px(e.data("width") + 2), "line-dash-pattern": () => [px(10), px(6)], opacity: 1 } },
+          { selector: "edge.today-dim", style: { opacity: 0.45 } },
+          { selector: "node.loss", style: { "border-width": () => px(onDark ? 9 : 6), "border-color": "#D55E00",
+            "border-style": "double", shape: "round-diamond" } },
+          { selector: "node.no-loss", style: { opacity: 0.45 } },
+          { selector: ".filtered, .off, edge.off-grid", style: { display: "none" } },
+          { selector: ".faded", style: { opacity: 0.12 } },
+          { selector: "node.focus", style: { "border-width": () => px(6), "border-color": "#F0E442" } },
+          { selector: "node.grid-label", style: { "background-opacity": 0, "border-width": 0, width: 1, height: 1,
+            label: "data(label)", "text-valign": "center", "font-size": () => px(onDark ? 32 : 18), "font-weight": 700,
+            color: onDark ? "#9fb3c2" : "#5b6670", "text-outline-width": 0, events: "no" } },
+          { selector: "node.grid-corner", style: { "background-opacity": 0, "border-width": 0, width: 1, height: 1, label: "", events: "no" } },
+          { selector: "edge.grid-line", style: { "line-color": onDark ? "#4d6b80" : "#b8c0c8", width: () => px(3),
+            "line-style": "solid", opacity: 1, "target-arrow-shape": "none", events: "no" } },
         ],
       });
-      cy.on("tap", "node", (e) => { focusId = Number(e.target.id()); applyFocus(); });
-      cy.on("tap", (e) => { if (e.target === cy) { focusId = null; applyFocus(); } });
+      cy.on("tap", "node", (e) => {
+        if (e.target.hasClass("grid-label") || e.target.hasClass("grid-corner")) return;
+        focusId = Number(e.target.id()); applyFocus(); renderFocusNote();
+      });
+      cy.on("tap", (e) => { if (e.target === cy) { focusId = null; applyFocus(); renderFocusNote(); } });
+      // Cytoscape caches where its canvas sits on the page; text appearing above the map moves it,
+      // and a stale cache makes taps miss. Refresh it as each press starts, before Cytoscape reads it.
+      for (const type of ["mousedown", "touchstart", "pointerdown"]) {
+        ui.canvas.addEventListener(type, () => cy.resize(), { capture: true, passive: true });
+      }
+      cy.on("viewport", () => { if (!fitting) userMoved = true; });
+      cy.on("zoom", () => {
+        cancelAnimationFrame(restyle);
+        restyle = requestAnimationFrame(() => {
+          if (Math.abs(cy.zoom() - zoomNow) / zoomNow < 0.02) return;
+          zoomNow = cy.zoom();
+          cy.style().update();
+        });
+      });
+      window.__stakeholderMap = { cy, view: ctx.view }; // lets browser tests read what is drawn
       syncGraph(true);
-    }).catch(() => { ui.canvas.textContent = word("table"); });
+    }).catch((error) => { console.error(error); ui.canvas.textContent = word("table"); });
   }
 
   function buildControls() {
@@ -334,15 +404,18 @@ export function mount(root, activity, ctx) {
       return h("div", { class: "field" }, h("label", { for: el.id, text }), el);
     };
     const stepSel = select(nextId("steps"), [["1", "1"], ["2", "2"], ["3", "3"]], "1");
-    stepSel.addEventListener("change", () => { steps = Number(stepSel.value); applyFocus(); });
+    stepSel.addEventListener("change", () => { steps = Number(stepSel.value); applyFocus(); renderFocusNote(); });
     const rows = [
       field(word("colour_by"), colour), field(word("size_by"), size),
       filterSelect("organisation", word("organisation")), filterSelect("sector", word("sector")),
       filterSelect("kind", word("relationships")), field(word("steps"), stepSel),
-      h("button", { type: "button", class: "small", text: "⊞ " + word("influence") + " × " + word("interest"),
-        "aria-pressed": "false", onclick: (e) => { gridView = !gridView; e.target.setAttribute("aria-pressed", String(gridView)); syncGraph(true); } }),
+      ui.gridBtn = h("button", { type: "button", class: "small", text: word("grid"), "aria-pressed": String(gridView),
+        onclick: () => setShared("view_mode", gridView ? "network" : "grid") }),
+      ui.tiesToday = h("button", { type: "button", class: "small", text: word("ties_today"), onclick: () => setShared("ties_shown", "today") }),
+      ui.tiesNeeded = h("button", { type: "button", class: "small", text: word("ties_needed"), onclick: () => setShared("ties_shown", "needed") }),
+      ui.lossesBtn = h("button", { type: "button", class: "small", text: word("who_loses"), onclick: () => setShared("show_losses", !config.show_losses) }),
       h("button", { type: "button", class: "small", text: word("show_all"), onclick: () => {
-        focusId = null; for (const k of Object.keys(filters)) { filters[k] = ""; ui[`filter_${k}`].value = ""; } render(); cy?.fit(undefined, 30);
+        focusId = null; userMoved = false; for (const k of Object.keys(filters)) { filters[k] = ""; ui[`filter_${k}`].value = ""; } render(); syncGraph(true);
       } }),
       h("button", { type: "button", class: "small", text: word("analyse"), onclick: analyse }),
     ];
@@ -355,6 +428,18 @@ export function mount(root, activity, ctx) {
         ui.lock);
     }
     ui.controls.append(...rows, h("p", { class: "muted small", text: word("focus_hint") }));
+  }
+
+  // What the console chooses to show, the big screen shows too.
+  function setShared(key, value) {
+    config = { ...config, [key]: value };
+    if (staffView) ctx.send("map:configure", { activity_id: activity.id, [key]: value });
+    render();
+  }
+
+  function renderFocusNote() {
+    const s = focusId === null ? null : people.get(focusId);
+    ui.view.textContent = s ? `${word("focus_on")}: ${s.name} · ${word("steps")}: ${steps}` : "";
   }
 
   async function analyse() {
@@ -411,17 +496,49 @@ export function mount(root, activity, ctx) {
     const people = visiblePeople();
     const useKey = key === "none" ? null : (key !== "degree" && !analysis ? "degree" : key);
     const max = Math.max(1e-9, ...people.map((s) => (useKey ? measure(s, useKey, deg) : 0)));
-    const small = ctx.view === "screen" ? 26 : 24; // stays a usable tap target
-    const big = ctx.view === "screen" ? 80 : 64;
+    const small = ctx.view === "screen" ? 34 : 26; // screen pixels; stays a usable tap target
+    const big = ctx.view === "screen" ? 96 : 64;
     return (s) => (useKey ? small + (big - small) * Math.sqrt(measure(s, useKey, deg) / max) : small + 8);
   }
 
+  // Power/interest grid: interest 1-5 left to right, influence 1-5 bottom to top; the unrated wait
+  // in a column on the left. A small, stable spread keeps stakeholders with equal ratings apart.
+  const CELL = SCALE / 5;
+  function spread(id, salt) {
+    return ((((id * 2654435761) ^ salt) >>> 0) % 1000) / 1000 - 0.5;
+  }
   function position(s) {
     if (gridView) {
-      const jitter = ((s.id * 2654435761) % 1000) / 1000 - 0.5;
-      return { x: ((s.interest || 0) + jitter * 0.6) * (SCALE / 5), y: (6 - (s.influence || 0) + jitter * 0.6) * (SCALE / 5) };
+      const rated = s.interest && s.influence;
+      if (!rated) return { x: -0.25 * CELL + spread(s.id, 7) * 0.3 * CELL, y: CELL + (((s.id * 40503) >>> 0) % 997) / 997 * 4 * CELL };
+      return { x: (s.interest + spread(s.id, 1) * 0.7) * CELL, y: (6 - s.influence + spread(s.id, 2) * 0.7) * CELL };
     }
     return { x: (s.x ?? 0.5) * SCALE, y: (s.y ?? 0.5) * SCALE };
+  }
+
+  function gridElements() {
+    const lo = 0.5 * CELL;
+    const hi = 5.5 * CELL;
+    const mid = 3 * CELL;
+    const corner = (id, x, y) => ({ group: "nodes", data: { id }, position: { x, y }, classes: "grid-corner", selectable: false, grabbable: false });
+    const text = (id, label, x, y) => ({ group: "nodes", data: { id, label }, position: { x, y }, classes: "grid-label", selectable: false, grabbable: false });
+    const line = (id, a, b) => ({ group: "edges", data: { id, source: a, target: b }, classes: "grid-line" });
+    return [
+      corner("g-v1", mid, lo), corner("g-v2", mid, hi), corner("g-h1", lo, mid), corner("g-h2", hi, mid),
+      corner("g-b1", lo, hi), corner("g-b2", hi, hi), corner("g-l1", lo, lo),
+      line("g-v", "g-v1", "g-v2"), line("g-h", "g-h1", "g-h2"), line("g-x", "g-b1", "g-b2"), line("g-y", "g-b1", "g-l1"),
+      // Quadrant names sit just outside the plot, so no stakeholder is ever drawn over one.
+      text("g-q1", word("keep_satisfied"), 1.75 * CELL, 0.3 * CELL), text("g-q2", word("manage_closely"), 4.25 * CELL, 0.3 * CELL),
+      text("g-q3", word("monitor"), 1.75 * CELL, 5.72 * CELL), text("g-q4", word("keep_informed"), 4.25 * CELL, 5.72 * CELL),
+      text("g-ax", `${word("interest_axis")} →`, 3 * CELL, 6.05 * CELL), text("g-ay", `${word("influence_axis")} ↑`, 0.5 * CELL, 0.0 * CELL),
+      text("g-nr", word("not_rated"), -0.25 * CELL, 0.6 * CELL),
+    ];
+  }
+
+  function syncGrid() {
+    const present = cy.getElementById("g-v").nonempty();
+    if (gridView && !present) cy.add(gridElements());
+    if (!gridView && present) cy.elements(".grid-label, .grid-corner, .grid-line").remove();
   }
 
   let shownCount = 0;
@@ -429,8 +546,11 @@ export function mount(root, activity, ctx) {
     if (!cy) return;
     const { colour } = colours();
     const size = sizer();
+    const tiesShown = config.ties_shown === "needed" ? "needed" : "today";
+    const showLosses = Boolean(config.show_losses);
     cy.batch(() => {
-      const keepNodes = new Set();
+      syncGrid();
+      const keepNodes = new Set(cy.elements(".grid-label, .grid-corner").map((n) => n.id()));
       for (const s of visiblePeople()) {
         const id = String(s.id);
         keepNodes.add(id);
@@ -439,10 +559,12 @@ export function mount(root, activity, ctx) {
         const node = cy.getElementById(id);
         if (node.empty()) cy.add({ group: "nodes", data, position: pos });
         else { node.data(data); const p = node.position(); if (p.x !== pos.x || p.y !== pos.y) node.position(pos); }
-        cy.getElementById(id).toggleClass("hidden-item", Boolean(s.is_hidden));
+        const hasLoss = Boolean((s.losses || "").trim());
+        cy.getElementById(id).toggleClass("hidden-item", Boolean(s.is_hidden))
+          .toggleClass("loss", showLosses && hasLoss).toggleClass("no-loss", showLosses && !hasLoss);
       }
       cy.nodes().forEach((n) => { if (!keepNodes.has(n.id())) n.remove(); });
-      const keepEdges = new Set();
+      const keepEdges = new Set(cy.elements(".grid-line").map((e) => e.id()));
       for (const r of visibleTies()) {
         const id = `r${r.id}`;
         keepEdges.add(id);
@@ -452,7 +574,10 @@ export function mount(root, activity, ctx) {
         if (edge.nonempty() && (edge.data("source") !== data.source || edge.data("target") !== data.target)) edge.remove();
         if (cy.getElementById(id).empty()) cy.add({ group: "edges", data });
         else cy.getElementById(id).data(data);
-        cy.getElementById(id).toggleClass("needed", Boolean(r.is_needed)).toggleClass("hidden-item", Boolean(r.is_hidden));
+        cy.getElementById(id).toggleClass("needed", Boolean(r.is_needed)).toggleClass("hidden-item", Boolean(r.is_hidden))
+          .toggleClass("off", Boolean(r.is_needed) && tiesShown === "today")
+          .toggleClass("today-dim", !r.is_needed && tiesShown === "needed")
+          .toggleClass("off-grid", gridView);
       }
       cy.edges().forEach((e) => { if (!keepEdges.has(e.id())) e.remove(); });
       // Filters: stakeholders outside the chosen organisation/sector, relationships of another kind.
@@ -464,10 +589,28 @@ export function mount(root, activity, ctx) {
       if (filters.kind) for (const r of visibleTies()) if (r.kind !== filters.kind) cy.getElementById(`r${r.id}`).addClass("filtered");
     });
     applyFocus();
-    // The big screen always shows the whole map; people on the console and phones keep their own view.
+    // The big screen always shows the whole map; the console does too until its user zooms or pans.
     const count = cy.nodes().length;
-    if (fit || (ctx.view === "screen" && count !== shownCount)) cy.fit(undefined, ctx.view === "screen" ? 60 : 30);
+    if (fit || ((ctx.view === "screen" || !userMoved) && count !== shownCount)) fitAll();
     shownCount = count;
+  }
+
+  let userMoved = false;
+  let fitting = false;
+  function fitAll() {
+    if (!cy) return;
+    fitting = true;
+    cy.fit(cy.elements().not(".filtered, .off, .off-grid"), ctx.view === "screen" ? 60 : 30);
+    if (cy.zoom() > 1.6) { cy.zoom(1.6); cy.center(); } // a small map is not spread edge to edge
+    if (Math.abs(cy.zoom() - zoomNow) / zoomNow >= 0.02) { // circles are sized for the new zoom: fit again
+      zoomNow = cy.zoom();
+      cy.style().update();
+      cy.fit(cy.elements().not(".filtered, .off, .off-grid"), ctx.view === "screen" ? 60 : 30);
+      if (cy.zoom() > 1.6) { cy.zoom(1.6); cy.center(); }
+      zoomNow = cy.zoom();
+      cy.style().update();
+    }
+    fitting = false;
   }
 
   function applyFocus() {
@@ -476,8 +619,11 @@ export function mount(root, activity, ctx) {
     if (focusId === null || cy.getElementById(String(focusId)).empty()) return;
     let hood = cy.getElementById(String(focusId));
     hood.addClass("focus");
-    for (let i = 0; i < steps; i++) hood = hood.closedNeighborhood();
-    cy.elements().not(hood).addClass("faded");
+    for (let i = 0; i < steps; i++) { // only along relationships that are drawn now
+      const edges = hood.nodes().connectedEdges().not(".off, .filtered, .off-grid");
+      hood = hood.union(edges).union(edges.connectedNodes());
+    }
+    cy.elements().not(hood).not(".grid-label, .grid-corner, .grid-line").addClass("faded");
   }
 
   function options(el, values, text) {
@@ -490,7 +636,8 @@ export function mount(root, activity, ctx) {
     const deg = degrees();
     const cols = [["name", word("name")], ["kind", word("kind")], ["organisation", word("organisation")],
       ["sector", word("sector")], ["influence", word("influence")], ["interest", word("interest")],
-      ["degree", word("degree")], ["betweenness", word("betweenness")], ["community", word("community")]];
+      ["degree", word("degree")], ["betweenness", word("betweenness")], ["community", word("community")],
+      ["losses", word("losses_short")]];
     const value = (s, k) => (["degree", "betweenness", "community", "pagerank"].includes(k)
       ? (k === "degree" ? deg.get(s.id) || 0 : analysis?.measures?.[String(s.id)]?.[k] ?? null) : s[k] ?? "");
     const rows = visiblePeople().sort((a, b) => {
@@ -509,7 +656,7 @@ export function mount(root, activity, ctx) {
         if (k === "betweenness" && typeof v === "number") v = v.toFixed(3);
         if (k === "community" && typeof v === "number") v = v + 1;
         if (k === "stance") v = word(v);
-        return h(k === "name" ? "th" : "td", k === "name" ? { scope: "row" } : {},
+        return h(k === "name" ? "th" : "td", k === "name" ? { scope: "row" } : { class: `col-${k}` },
           k === "name" ? `#${s.id} ${s.name}` : v ?? "", k === "name" && m?.broker ? h("span", { class: "badge", text: word("brokers") }) : null);
       }));
       if (staffView) tr.append(h("td", {}, curation(s)));
@@ -537,13 +684,43 @@ export function mount(root, activity, ctx) {
       } }));
   }
 
+  function renderLosses() {
+    const losing = visiblePeople().filter((s) => (s.losses || "").trim()).sort(byName);
+    ui.lossesWrap.hidden = !config.show_losses;
+    ui.losses.replaceChildren(...(losing.length
+      ? losing.map((s) => h("li", {}, h("strong", { text: label(s) }), h("span", { class: "map-loss-text", text: s.losses })))
+      : [h("li", { class: "muted", text: word("no_losses") })]));
+  }
+
+  function renderNeeded(tiesShown) {
+    const needed = visibleTies().filter((r) => r.is_needed).length;
+    const change = analysis?.needed?.change;
+    const parts = [];
+    if (tiesShown === "needed") {
+      parts.push(`${word("needed_count")}: ${needed}`);
+      if (change && typeof change.cross_org_share === "number" && Math.round(change.cross_org_share * 100) !== 0) {
+        const pts = Math.round(change.cross_org_share * 100);
+        parts.push(`${word("cross_org_change")}: ${pts >= 0 ? "+" : ""}${pts}`);
+      }
+      if (change && typeof change.articulation_points === "number" && change.articulation_points < 0) {
+        parts.push(`${word("single_points_fewer")}: ${-change.articulation_points}`);
+      }
+      if (change && typeof change.components === "number" && change.components < 0) {
+        parts.push(`${word("parts_joined")}: ${-change.components}`);
+      }
+    }
+    ui.needed.textContent = parts.join(" · ");
+    ui.needed.hidden = !parts.length;
+  }
+
   function renderBoard() {
     const { legend } = colours();
     ui.legend.replaceChildren(...legend.map(([text, fill]) => h("li", {},
       h("span", { class: "swatch", "data-colour": fill, "aria-hidden": "true" }), h("span", { text }))));
     ui.legend.querySelectorAll(".swatch").forEach((el) => { el.style.backgroundColor = el.dataset.colour; });
     const found = analysis?.findings || [];
-    ui.findings.replaceChildren(...(found.length ? found.map((f) => h("li", { class: `finding-${f.severity}`, text: f.text }))
+    const listed = ctx.view === "screen" ? found.slice(0, 5) : found;
+    ui.findings.replaceChildren(...(listed.length ? listed.map((f) => h("li", { class: `finding-${f.severity}`, text: f.text }))
       : [h("li", { class: "muted", text: word("no_findings") })]));
     const orgs = new Set();
     const sectors = new Set();
@@ -556,10 +733,21 @@ export function mount(root, activity, ctx) {
     if (ui.colour.value !== config.colour_by && config.colour_by) ui.colour.value = config.colour_by;
     if (ui.size.value !== config.size_by && config.size_by) ui.size.value = config.size_by;
     if (ui.lock) ui.lock.textContent = config.locked ? word("unlock") : word("lock");
+    const wantGrid = config.view_mode === "grid";
+    const gridChanged = wantGrid !== gridView;
+    gridView = wantGrid;
+    ui.gridBtn.setAttribute("aria-pressed", String(gridView));
+    const tiesShown = config.ties_shown === "needed" ? "needed" : "today";
+    ui.tiesToday.setAttribute("aria-pressed", String(tiesShown === "today"));
+    ui.tiesNeeded.setAttribute("aria-pressed", String(tiesShown === "needed"));
+    ui.lossesBtn.setAttribute("aria-pressed", String(Boolean(config.show_losses)));
+    renderLosses();
+    renderNeeded(tiesShown);
+    renderFocusNote();
     const note = config.locked ? word("locked") : "";
     if (status.textContent !== note && (note || status.textContent === word("locked"))) say(note);
     renderTable();
-    syncGraph();
+    syncGraph(gridChanged);
   }
 
   let queued = false;
@@ -593,13 +781,18 @@ export function mount(root, activity, ctx) {
         for (const id of data.removed_relationships || []) ties.delete(id);
         if (mine.has(data.removed_id) && data.stakeholder) mine.add(data.stakeholder.id);
       } else if (name === "map:configured") { config = { ...config, ...data.config }; activity.config = config; }
-      else if (name === "map:analysed") analysis = data;
+      else if (name === "map:imported") {
+        for (const p of data.stakeholders || []) upsert(people, p);
+        for (const r of data.relationships || []) upsert(ties, r);
+        shownCount = -1;
+      } else if (name === "map:analysed") analysis = data;
       else if (name === "map:positions") { move(data.positions); shownCount = -1; }
       else if ((name === "item:hidden" || name === "item:restored") && (data.item_type === "stakeholder" || data.item_type === "relationship")) {
         const map = data.item_type === "stakeholder" ? people : ties;
         if (name === "item:hidden") { const item = map.get(data.item_id); if (item) item.is_hidden = true; }
         else map.set(data.item_id, { ...map.get(data.item_id), ...data.item, is_hidden: false });
       }
+      if (ctx.view === "phone" && name !== "map:analysed") refreshThumbnail();
       render();
     },
     destroy() { cy?.destroy(); },

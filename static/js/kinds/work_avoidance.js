@@ -13,6 +13,15 @@ const EN = {
   stats: "n={n} · average {mean} · {often}% often or all the time", split: "split",
   most_present: "Most present: what could we try instead?", examples: "Examples from the room",
   no_examples: "No examples yet.", no_top: "Not enough answers yet to name the most present forms.", sources: "",
+  pick_title: "Which one or two should we most tackle?", pick_hint: "Choose up to two.", pick_save: "Save my choice",
+  pick_saved: "Your choice is saved.", pick_too_many: "Choose at most two.",
+  hidden_title: "Results are hidden until the facilitator reveals them", hidden_text: "",
+  reveal: "Reveal results on the big screen", unreveal: "Hide results from the big screen",
+  not_revealed: "Not shown on the big screen yet", revealed_note: "Shown on the big screen",
+  priorities: "What the room most wants to tackle", priorities_count: "{n} chose",
+  no_priorities: "Not enough choices yet to show a ranking.", chosen_by: "chosen by {n}",
+  differ_title: "Where perceptions differ most", differ_note: "", by_sector: "sector", by_organisation: "organisation",
+  no_differ: "Not enough answers per group to compare groups.", avg: "avg",
 };
 const SCALE = [
   { value: 0, label: "Not at all" }, { value: 1, label: "Rarely" }, { value: 2, label: "Sometimes" },
@@ -45,6 +54,7 @@ export function mount(root, activity, ctx) {
 function phone(el, activity, ctx, state, T, setT, forms, scale, isOpen) {
   const mine = new Map(Object.entries(state.mine || {}));
   const myExamples = new Map(Object.entries(state.my_examples || {}));
+  let myPicks = [...(state.my_picks || [])];
   let index = 0;
   let done = false;
   const status = h("p", { class: "form-status", role: "status", "aria-live": "polite" });
@@ -63,6 +73,7 @@ function phone(el, activity, ctx, state, T, setT, forms, scale, isOpen) {
       setT(s.t || {});
       for (const [k, v] of Object.entries(s.mine)) if (!mine.has(k)) mine.set(k, v);
       for (const [k, v] of Object.entries(s.my_examples || {})) if (!myExamples.has(k)) myExamples.set(k, v);
+      if (!myPicks.length) myPicks = [...(s.my_picks || [])];
       render();
     });
   }
@@ -95,6 +106,36 @@ function phone(el, activity, ctx, state, T, setT, forms, scale, isOpen) {
       field.value = res.data.text || "";
       status.textContent = T().saved || "";
     } else status.textContent = res.error.message;
+  }
+
+  function picker() {
+    const open = isOpen();
+    const chosen = new Set(myPicks);
+    const note = h("p", { class: "wa-pick-status", role: "status", "aria-live": "polite" });
+    const boxes = forms().map((f) => {
+      const id = `wa-${activity.id}-pick-${f.key}`;
+      const box = h("input", { type: "checkbox", id, value: f.key, class: "wa-pick-box", checked: chosen.has(f.key),
+        disabled: !open });
+      box.addEventListener("change", () => {
+        if (box.checked) chosen.add(f.key); else chosen.delete(f.key);
+        if (chosen.size > 2) { box.checked = false; chosen.delete(f.key); note.textContent = T().pick_too_many; }
+        else note.textContent = "";
+      });
+      return h("div", { class: "wa-pick" }, box, h("label", { for: id, text: f.name }));
+    });
+    const save = h("button", { type: "button", class: "primary big", text: T().pick_save, disabled: !open,
+      onclick: async () => {
+        const keys = forms().map((f) => f.key).filter((k) => chosen.has(k));
+        note.textContent = T().saving || "";
+        const res = await ctx.send("wa:pick", { activity_id: activity.id, form_keys: keys });
+        if (res.ok) { myPicks = res.data.form_keys; note.textContent = T().pick_saved; }
+        else note.textContent = res.error.message;
+      } });
+    return h("section", { class: "wa-picks", "aria-labelledby": `wa-${activity.id}-pick-title` },
+      h("h3", { id: `wa-${activity.id}-pick-title`, text: T().pick_title }),
+      h("p", { class: "muted", text: T().pick_hint }),
+      h("fieldset", { class: "wa-pick-list" }, h("legend", { class: "visually-hidden", text: T().pick_title }), ...boxes),
+      save, note);
   }
 
   function go(step) {
@@ -151,8 +192,10 @@ function phone(el, activity, ctx, state, T, setT, forms, scale, isOpen) {
     bar.firstChild.style.width = `${Math.round((answeredCount() / n) * 100)}%`;
     if (done) {
       body.replaceChildren(progress, bar, h("div", { class: "wa-done" },
-        h("h3", { tabindex: "-1", text: T().done_title }), h("p", { text: T().done_text }),
-        h("button", { type: "button", class: "big", text: T().review, onclick: () => { done = false; index = 0; render(); } })));
+        h("h3", { tabindex: "-1", text: T().done_title }), h("p", { text: T().done_text })),
+        picker(),
+        T().sources ? h("p", { class: "wa-sources", text: T().sources }) : null,
+        h("button", { type: "button", class: "wa-review", text: T().review, onclick: () => { done = false; index = 0; render(); } }));
     } else {
       const nav = h("div", { class: "wa-nav" },
         h("button", { type: "button", text: T().previous, disabled: index === 0, onclick: () => go(-1) }),
@@ -177,13 +220,18 @@ function board(el, activity, ctx, state, T, setT, forms, scale) {
   let results = state.results || null;
   const examples = new Map((state.examples || []).map((e) => [e.id, e]));
   const staff = ctx.view === "console";
+  const isScreen = ctx.view === "screen";
 
-  const respondents = h("p", { class: "wa-respondents" });
+  const respondents = h("p", { class: "wa-respondents", role: "status" });
+  const control = h("div", { class: "wa-control" });
+  const hiddenPanel = h("div", { class: "wa-hidden-panel" });
   const legend = h("ul", { class: "wa-legend", "aria-hidden": "true" });
   const bars = h("ol", { class: "wa-bars" });
+  const chart = h("section", { class: "wa-chart" }, legend, bars);
   const discussion = h("section", { class: "wa-discussion" });
-  el.append(h(ctx.view === "screen" ? "h1" : "h2", { class: "prompt", text: activity.prompt || activity.title }),
-    respondents, legend, bars, discussion);
+  const layout = h("div", { class: "wa-layout" }, chart, discussion);
+  el.append(h(isScreen ? "h1" : "h2", { class: "prompt", text: activity.prompt || activity.title }),
+    respondents, control, hiddenPanel, layout);
 
   async function refetch() {
     const res = ctx.fetchState ? { ok: true, data: await ctx.fetchState(activity.id) }
@@ -198,9 +246,12 @@ function board(el, activity, ctx, state, T, setT, forms, scale) {
   }
 
   const formName = (key) => forms().find((f) => f.key === key)?.name || key;
+  const formMoves = (key) => forms().find((f) => f.key === key)?.counter_moves || [];
 
   function row(a) {
-    const li = h("li", { class: `wa-bar-row${a.rank && a.rank <= 3 && !a.suppressed ? " is-top" : ""}`, dataset: { key: a.key } },
+    // Marked as most present: among the top three, and at least "sometimes" on average (as in the SVG).
+    const top = a.rank && a.rank <= 3 && !a.suppressed && (a.mean ?? 0) >= 2;
+    const li = h("li", { class: `wa-bar-row${top ? " is-top" : ""}`, dataset: { key: a.key } },
       h("span", { class: "wa-bar-name", text: a.name }));
     const track = h("span", { class: "wa-bar-track" });
     let stats;
@@ -214,7 +265,8 @@ function board(el, activity, ctx, state, T, setT, forms, scale) {
         seg.style.width = `${(count / a.n) * 100}%`;
         track.append(seg);
       });
-      stats = fmt(T().stats, { n: a.n, mean: (a.mean ?? 0).toFixed(1), often: Math.round((a.share_often ?? 0) * 100) });
+      stats = isScreen ? `n=${a.n} · ${T().avg} ${(a.mean ?? 0).toFixed(1)}`
+        : fmt(T().stats, { n: a.n, mean: (a.mean ?? 0).toFixed(1), often: Math.round((a.share_often ?? 0) * 100) });
       if (a.is_split) stats += ` · ${T().split}`;
     }
     li.append(track, h("span", { class: "wa-bar-stats", text: stats }));
@@ -238,27 +290,89 @@ function board(el, activity, ctx, state, T, setT, forms, scale) {
     return li;
   }
 
+  function moves(list) {
+    return list.length ? h("ul", { class: "wa-moves" }, list.map((m) => h("li", { text: m }))) : null;
+  }
+
+  function prioritiesBlock() {
+    const p = results?.priorities;
+    const ranking = p?.ranking || [];
+    if (ranking.length) {
+      return h("div", { class: "wa-top wa-priorities" },
+        h("h2", { text: T().priorities }),
+        h("p", { class: "muted", text: fmt(T().priorities_count, { n: p.pickers }) }),
+        h("ol", {}, ranking.slice(0, 3).map((f) => h("li", { dataset: { key: f.key } },
+          h("strong", { text: f.name }), " ",
+          h("span", { class: "wa-chosen", text: `(${fmt(T().chosen_by, { n: f.count })})` }),
+          moves(f.counter_moves || formMoves(f.key))))));
+    }
+    const top = results?.top || [];
+    return h("div", { class: "wa-top" }, h("h2", { text: T().most_present }),
+      top.length ? h("ol", {}, top.map((f) => h("li", {}, h("strong", { text: f.name }), moves(f.counter_moves || []))))
+        : h("p", { class: "muted", text: T().no_top }),
+      p && !ranking.length ? h("p", { class: "muted small", text: T().no_priorities }) : null);
+  }
+
+  function groupsBlock() {
+    const g = results?.groups;
+    if (!g) return null;
+    const by = g.by === "organisation" ? T().by_organisation : T().by_sector;
+    const differ = g.differ_most || [];
+    if (isScreen && !differ.length) return null; // the screen keeps its room for what there is to say
+    const body = differ.length ? h("ul", { class: "wa-differ" }, differ.map((f) => h("li", {},
+      h("strong", { text: f.name }), " ",
+      h("span", { class: "muted", text: `(${f.gap.toFixed(1)})` }),
+      h("ul", { class: "wa-groups" }, f.groups.map((grp) => {
+        const bar = h("span", { class: "wa-group-bar" });
+        bar.style.width = `${((grp.mean ?? 0) / 4) * 100}%`;
+        return h("li", {}, h("span", { class: "wa-group-name", text: grp.label }),
+          h("span", { class: "wa-group-track" }, bar),
+          h("span", { class: "wa-group-mean", text: `${(grp.mean ?? 0).toFixed(1)} · n=${grp.n}` }));
+      })))))
+      : h("p", { class: "muted", text: T().no_differ });
+    return h("div", { class: "wa-differ-block" }, h("h2", { text: T().differ_title }),
+      ...(g.findings || []).slice(0, 2).map((text) => h("p", { class: "wa-finding", text })),
+      body, h("p", { class: "muted small", text: fmt(T().differ_note, { by, k: g.min }) }));
+  }
+
   function render() {
+    const revealed = Boolean(results?.revealed);
     respondents.textContent = fmt(T().respondents, { n: results?.respondents ?? 0 });
+    if (staff) {
+      control.replaceChildren(
+        h("span", { class: `badge ${revealed ? "phase-open" : "phase-draft"}`, text: revealed ? T().revealed_note : T().not_revealed }),
+        h("button", { type: "button", class: revealed ? "" : "primary", text: revealed ? T().unreveal : T().reveal,
+          // Not disabled from the local phase, which can lag behind: the server refuses a draft.
+          onclick: async () => {
+            const res = await ctx.send("wa:reveal", { activity_id: activity.id, revealed: !revealed });
+            if (res.ok && results) { results = { ...results, revealed: res.data.revealed }; render(); refetch(); }
+          } }));
+    }
+    const hide = isScreen && !revealed;
+    hiddenPanel.hidden = !hide;
+    layout.hidden = hide;
+    if (hide) {
+      hiddenPanel.replaceChildren(h("p", { class: "wa-hidden-title", text: T().hidden_title }),
+        h("p", { class: "wa-hidden-text", text: T().hidden_text }));
+    }
     legend.replaceChildren(...scale().map((s) => h("li", {}, h("span", { class: `wa-key wa-seg-${s.value}` }), s.label)));
     bars.replaceChildren(...(results?.aggregates || []).map(row));
-    const closed = activity.phase === "closed";
     const visible = [...examples.values()].filter((e) => staff || !e.is_hidden);
     const parts = [];
-    if (closed || staff) {
-      const top = results?.top || [];
-      parts.push(h("div", { class: "wa-top" }, h("h2", { text: T().most_present }),
-        top.length ? h("ol", {}, top.map((f) => h("li", {},
-          h("strong", { text: f.name }),
-          h("ul", { class: "wa-moves" }, (f.counter_moves || []).map((m) => h("li", { text: m }))))))
-          : h("p", { class: "muted", text: T().no_top })));
-      const shown = ctx.view === "screen" ? visible.slice(-6) : visible.slice().reverse();
+    if (revealed || staff) {
+      parts.push(prioritiesBlock());
+      const groups = groupsBlock();
+      if (groups) parts.push(groups);
+      const shown = isScreen ? visible.slice(-3) : visible.slice().reverse();
       parts.push(h("div", { class: "wa-examples" }, h("h2", { text: T().examples }),
         shown.length ? h("ul", {}, shown.map(exampleItem)) : h("p", { class: "muted", text: T().no_examples })));
     }
+    if (parts.length && T().sources) parts.push(h("p", { class: "wa-sources", text: T().sources }));
     discussion.replaceChildren(...parts);
     discussion.hidden = parts.length === 0;
-    el.classList.toggle("is-closed", closed);
+    el.classList.toggle("is-closed", activity.phase === "closed");
+    el.classList.toggle("is-revealed", revealed);
+    el.classList.toggle("wa-many", (results?.aggregates || []).length > 10);
   }
   render();
 
@@ -273,8 +387,9 @@ function board(el, activity, ctx, state, T, setT, forms, scale) {
         if (e && staff) e.is_hidden = true;
         else examples.delete(data.item_id);
       } else if (name === "item:restored" && data.item_type === "example") {
-        examples.set(data.item_id, { ...examples.get(data.item_id), ...data.item, is_hidden: false });
-      } else if (name === "activity:phase_changed") {
+        if (!isScreen || results?.revealed) examples.set(data.item_id, { ...examples.get(data.item_id), ...data.item, is_hidden: false });
+      } else if (name === "wa:revealed" || name === "activity:phase_changed") {
+        if (results && name === "wa:revealed") results = { ...results, revealed: data.revealed };
         render();
         refetch();
         return;

@@ -1,0 +1,122 @@
+"""Two `facilitator serve` workers sharing PostgreSQL and Redis, behind nginx from deploy/nginx.conf."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from tests.live import create_workshop, facilitator_session, join
+from tests.scale.cluster import Cluster, Phone
+
+pytestmark = pytest.mark.services
+
+
+def open_checkin(cluster: Cluster, base: str) -> tuple[dict, Phone]:
+    fac = facilitator_session(base)
+    ws = create_workshop(fac, base, title="Regional summit")
+    console = Phone(base, fac, ws["id"], role="facilitator").connect()
+    assert console.call("activity:stage", {"activity_id": ws["activities"][0]})["ok"]
+    assert console.call("activity:set_phase", {"activity_id": ws["activities"][0], "phase": "open"})["ok"]
+    return ws, console
+
+
+def wait_presence(cluster: Cluster, count: int, timeout: float = 10) -> list[tuple[int | None, str]]:
+    deadline = time.monotonic() + timeout
+    rows = cluster.presence()
+    while len(rows) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+        rows = cluster.presence()
+    return rows
+
+
+def test_phones_on_different_workers_see_each_others_items_in_order(cluster: Cluster):
+    a, b = cluster.workers
+    assert cluster.nginx is not None
+    ws, console = open_checkin(cluster, cluster.nginx.url)
+    activity = ws["activities"][0]
+    # Ali and Bo are pinned to one worker each; Cy comes through nginx like a real phone.
+    ali = Phone(a.url, join(a.url, ws["code"], "Ali"), ws["id"]).connect()
+    bo = Phone(b.url, join(b.url, ws["code"], "Bo"), ws["id"]).connect()
+    cy = Phone(cluster.nginx.url, join(cluster.nginx.url, ws["code"], "Cy"), ws["id"]).connect()
+    workers = {w for _, w in wait_presence(cluster, 4)}
+    assert len(workers) == 2, "the phones should be spread over both workers"
+
+    # All three answer at the same moment, three times each: nine commits racing on two workers.
+    go = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def speak(phone: Phone, name: str) -> None:
+        try:
+            go.wait()
+            for i in range(3):
+                phone.answer(activity, f"{name} {i}")
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=speak, args=(p, n)) for p, n in ((ali, "Ali"), (bo, "Bo"), (cy, "Cy"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+
+    everyone = [ali, bo, cy, console]
+    for phone in everyone:
+        assert len(phone.wait_answers(9)) == 9, phone.applied
+    # Same items, same order, on every phone, whatever worker it is on; and it is the stored order.
+    assert ali.answers() == bo.answers() == cy.answers() == console.answers()
+    assert len(set(ali.answers())) == 9
+    for phone in everyone:
+        seqs = [s for s, _, _ in phone.applied]
+        assert seqs == sorted(seqs)
+    for phone in everyone:
+        phone.close()
+
+
+def test_a_killed_worker_s_phones_reconnect_through_nginx_and_catch_up(cluster: Cluster):
+    assert cluster.nginx is not None
+    base = cluster.nginx.url
+    ws, console = open_checkin(cluster, base)
+    activity = ws["activities"][0]
+    phones = [Phone(base, join(base, ws["code"], f"Phone {i}"), ws["id"]).connect() for i in range(4)]
+    rows = wait_presence(cluster, 5)
+    # nginx hashes on the workshop: every socket of it is on one worker.
+    assert len({w for _, w in rows}) == 1, rows
+    doomed = cluster.worker_of(rows[0][1])
+    survivor = next(w for w in cluster.workers if w is not doomed)
+    # A phone that was pinned to the other worker all along (as after an earlier failover).
+    steady = Phone(survivor.url, join(survivor.url, ws["code"], "Steady"), ws["id"]).connect()
+
+    for i, phone in enumerate(phones):
+        phone.answer(activity, f"before {i}")
+    for phone in [*phones, steady]:
+        assert len(phone.wait_answers(4)) == 4
+
+    doomed.kill()
+    # While the phones are cut off, the room goes on: these must not be lost to them.
+    for i in range(3):
+        steady.answer(activity, f"during {i}")
+    # The phones reconnect by themselves; nginx finds the dead worker refusing and rehashes them.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(p.connects >= 2 and p.synced.is_set() for p in phones):
+        time.sleep(0.1)
+    assert all(p.connects >= 2 for p in phones), [p.connects for p in phones]
+    for i, phone in enumerate(phones):
+        phone.answer(activity, f"after {i}")
+
+    for phone in [*phones, steady]:
+        got = phone.wait_answers(11, timeout=20)
+        assert len(got) == 11 and len(set(got)) == 11, phone.applied
+        assert got == steady.answers()
+        assert phone.snapshots == 1  # caught up by seq (a delta), not by a fresh snapshot
+    # The dead worker's sockets drop out of "online" (its heartbeat in Redis expired); all six
+    # (four phones, Steady, the console) are counted once, on the survivor.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(w.endswith(f":{doomed.pid}") for _, w in cluster.presence()):
+        time.sleep(0.2)
+    rows = cluster.presence()
+    assert len(rows) == 6 and all(w.endswith(f":{survivor.pid}") for _, w in rows), rows
+    for phone in [*phones, steady, console]:
+        phone.close()
