@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from facilitator.auth.models import Facilitator
@@ -57,3 +57,20 @@ class ReviewView(db.Model):
     viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     link: Mapped[ReviewLink] = relationship(back_populates="views")
+
+
+
+class Series(TimestampMixin, db.Model):
+    """A facilitator's own grouping of workshops (a programme with several cohorts, quarterly
+    meetings...), so the series page can show what changed from one workshop to the next.
+
+    The workshops are a list of ids rather than a table with a foreign key to ``workshop``: a series
+    belongs to the facilitator's account, so a workshop's export, import and erasure (which follow
+    foreign keys from ``workshop``) neither carry nor touch it. Ids of deleted workshops are ignored."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facilitator_id: Mapped[int] = mapped_column(ForeignKey("facilitator.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    workshop_ids: Mapped[list[int]] = mapped_column(JSON, default=list)

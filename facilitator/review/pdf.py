@@ -4,6 +4,7 @@ nothing else: no network, no file outside ``static/``, whatever the page contain
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -11,6 +12,24 @@ from urllib.parse import unquote, urlparse
 from flask import current_app
 
 BASE_URL = "http://report.invalid/"
+
+_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+_TITLE = re.compile(r"<title\b[^>]*>[^<]*</title>")
+
+
+def _without_tooltips(html: str) -> str:
+    """Drop the hover tooltips (``<title>`` of shapes inside a picture) that paper cannot show: one
+    per stakeholder and per commitment leaf, hundreds in a large workshop, each a node WeasyPrint
+    walks. The picture's own title (its first ``<title>``) stays."""
+
+    def thin(match: re.Match[str]) -> str:
+        svg = match.group(0)
+        first = _TITLE.search(svg)
+        if first is None:
+            return svg
+        return svg[: first.end()] + _TITLE.sub("", svg[first.end() :])
+
+    return _SVG.sub(thin, html)
 
 
 def _local_file(url: str, root: Path, static_url: str) -> Path:
@@ -54,5 +73,5 @@ def html_to_pdf(html: str) -> bytes:
     app = current_app
     static_url = (app.static_url_path or "/static").rstrip("/")
     root = Path(app.static_folder or "static").resolve()
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher(root, static_url))
+    document = HTML(string=_without_tooltips(html), base_url=BASE_URL, url_fetcher=_fetcher(root, static_url))
     return document.write_pdf()  # type: ignore[no-any-return]

@@ -211,3 +211,89 @@ def shared_report_pdf(token: str) -> Response | WResponse:
     _link, workshop, ctx = opened
     return _reviewer_headers(_pdf_response(workshop, render_report(workshop, ctx, token=token, pdf=True)))
 
+
+
+# Series of workshops --------------------------------------------------------------------------------
+
+
+def _owned_series(series_id: int) -> Any:
+    from facilitator.review import series as series_services
+
+    found = series_services.owned_series(series_id, current_user.id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _workshop_ids() -> list[int]:
+    return [int(v) for v in request.form.getlist("workshop_ids") if v.isdigit()]
+
+
+@bp.get("/series")
+@login_required
+def series_index() -> Response | WResponse:
+    from facilitator.review import series as series_services
+
+    html = render_template(
+        "review/series_index.html",
+        all_series=series_services.series_of(current_user.id),
+        workshops=series_services.own_workshops(current_user.id),
+        workshops_in=series_services.workshops_in,
+    )
+    return _private(Response(html))
+
+
+@bp.post("/series")
+@login_required
+def series_create() -> WResponse:
+    from facilitator.review import series as series_services
+
+    try:
+        name = request.form.get("name", "")
+        created = series_services.create_series(name, _workshop_ids(), by=current_user)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("review.series_index"))
+    flash(_("Series created."), "success")
+    return redirect(url_for("review.series_page", series_id=created.id))
+
+
+@bp.get("/series/<int:series_id>")
+@login_required
+def series_page(series_id: int) -> Response | WResponse:
+    from facilitator.review import series as series_services
+
+    found = _owned_series(series_id)
+    html = render_template(
+        "review/series.html",
+        series=found,
+        data=series_services.overview(found),
+        workshops=series_services.own_workshops(current_user.id),
+        member_ids=set(found.workshop_ids or []),
+    )
+    return _private(Response(html))
+
+
+@bp.post("/series/<int:series_id>")
+@login_required
+def series_update(series_id: int) -> WResponse:
+    from facilitator.review import series as series_services
+
+    found = _owned_series(series_id)
+    try:
+        series_services.update_series(found, request.form.get("name", ""), _workshop_ids())
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("Series saved."), "success")
+    return redirect(url_for("review.series_page", series_id=found.id))
+
+
+@bp.post("/series/<int:series_id>/delete")
+@login_required
+def series_delete(series_id: int) -> WResponse:
+    from facilitator.review import series as series_services
+
+    series_services.delete_series(_owned_series(series_id))
+    flash(_("Series deleted. Its workshops are untouched."), "success")
+    return redirect(url_for("review.series_index"))
