@@ -135,6 +135,17 @@ def _select_locale() -> str | None:
 
 
 def _security_headers(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():  # noqa: ANN202
+        """PostgreSQL cannot store NUL in text and no person types one: a clear 400, never a 500."""
+        from flask import abort, request
+
+        for values in (request.args, request.form):
+            for key, value in values.items(multi=True):
+                if "\x00" in key or "\x00" in value:
+                    abort(400)
+        return None
+
     @app.after_request
     def headers(response):  # noqa: ANN001, ANN202
         response.headers.setdefault(

@@ -39,3 +39,11 @@ def test_environment_and_instance_config_layers(tmp_path, monkeypatch):
 def test_pages_send_a_strict_content_security_policy(client):
     csp = client.get("/join").headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+
+
+def test_nul_characters_are_refused_with_a_clear_error(client, make_workshop, phone, sockets):
+    ws = make_workshop()
+    assert client.post(f"/j/{ws['code']}", data={"display_name": "\x00"}).status_code == 400
+    alice = sockets(phone(ws["code"], "Alice"), ws["id"])
+    result = alice.emit("checkin:answer", {"activity_id": ws["activities"][0], "text": "a\x00b"}, callback=True)
+    assert result["ok"] is False and result["error"]["code"] == "invalid"
