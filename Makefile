@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve venv install install-test test test-postgres lint bench bench-scale clean wheel
+.PHONY: run serve venv install install-test test test-postgres lint bench bench-scale clean wheel translations
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,3 +44,13 @@ wheel: $(BIN)/python
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info test-results
+
+# Re-extract the product's words into facilitator/translations/messages.pot, merge them into every
+# language's catalogue and compile them (docs/translating.md). A new language: make translations NEW_LANG=xx
+TRANSLATIONS := facilitator/translations
+translations: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -k lazy_ngettext:1,2 -k ngettext_noop:1,2 -c TRANSLATORS: \
+		--add-location=file --sort-output --no-wrap --project=Facilitator -o $(TRANSLATIONS)/messages.pot .
+	@if [ -n "$(NEW_LANG)" ]; then $(BIN)/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $(NEW_LANG) --no-wrap; fi
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --ignore-obsolete --no-fuzzy-matching
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics

@@ -10,7 +10,8 @@ setup(
     package_data={
         "facilitator.web_templates": ["**/*"],
         "facilitator.web_static": ["**/*"],
-        "facilitator": ["migrations/*", "migrations/versions/*.py"],
+        "facilitator": ["migrations/*", "migrations/versions/*.py", "translations/*.pot",
+                        "translations/*/LC_MESSAGES/*.po", "translations/*/LC_MESSAGES/*.mo"],
     },
     include_package_data=False,
 )

@@ -52,7 +52,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
-    babel.init_app(app, locale_selector=_select_locale)
+    from facilitator.i18n import select_locale
+
+    babel.init_app(app, locale_selector=select_locale)
 
     global _listeners_installed
     if not _listeners_installed:
@@ -66,7 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         from facilitator.db import configure_sqlite
 
-        configure_sqlite(db.engine)
+        configure_sqlite(db.engine, lock_timeout=float(app.config["DB_LOCK_TIMEOUT"]))
 
     # Models of every kind must be imported before the schema is used.
     from facilitator import models  # noqa: F401
@@ -105,6 +107,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for kind in registry().values():
         if kind.blueprint is not None:
             app.register_blueprint(kind.blueprint)
+    from facilitator.i18n import init_app as init_i18n
+
+    init_i18n(app)
     from facilitator.archive import init_app as init_archive
 
     init_archive(app)
@@ -124,14 +129,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     register_flask_commands(app)
     return app
-
-
-def _select_locale() -> str | None:
-    from flask import current_app, has_request_context, request
-
-    if not has_request_context():
-        return None
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
 
 def _security_headers(app: Flask) -> None:

@@ -14,6 +14,10 @@ from flask import Flask
 DEV_SECRET_KEY = "dev-only-not-secret"
 
 
+def N_(text: str) -> str:  # noqa: N802 - the name the message extractor looks for (as facilitator.i18n.N_)
+    return text
+
+
 class Defaults:
     ENV_NAME = "production"  # "development" relaxes the secret-key check
     SECRET_KEY: str | None = None
@@ -23,16 +27,18 @@ class Defaults:
     MESSAGE_QUEUE: str | None = None  # redis://... to fan out across several workers
     PRESENCE_HEARTBEAT = 10  # seconds; with Redis, sockets of a worker silent for 3 beats are forgotten
     PUBLIC_URL: str | None = None  # e.g. http://192.168.1.20:5000, used in join links and QR codes
+    # Offered at joining. Stored in English (a participant's sector is the English text) and shown in the
+    # reader's language through translate_builtin; an installation's own list is shown as configured.
     SECTORS = [
-        "NHS and health care",
-        "Local government",
-        "Police and justice",
-        "Housing",
-        "Voluntary and community sector",
-        "Business",
-        "Education",
-        "Residents and people with lived experience",
-        "Other",
+        N_("NHS and health care"),
+        N_("Local government"),
+        N_("Police and justice"),
+        N_("Housing"),
+        N_("Voluntary and community sector"),
+        N_("Business"),
+        N_("Education"),
+        N_("Residents and people with lived experience"),
+        N_("Other"),
     ]
     MAX_SOCKET_PAYLOAD = 64 * 1024  # bytes; Socket.IO buffer limit (the default is 1 MB)
     COMMAND_RATE = 20  # commands a client may send per RATE_WINDOW seconds
@@ -41,8 +47,9 @@ class Defaults:
     JOIN_ATTEMPTS_PER_DEVICE = 8  # wrong attempts from one device per JOIN_WINDOW
     JOIN_WINDOW = 300
     RESYNC_MAX_EVENTS = 300  # beyond this a reconnecting client gets a snapshot instead of a delta
+    DB_LOCK_TIMEOUT = 5  # seconds a write waits for a database lock; then the command is answered "busy, retry"
     BABEL_DEFAULT_LOCALE = "en"
-    LANGUAGES = ["en"]
+    LANGUAGES: list[str] | None = None  # None: every language with a catalogue in facilitator/translations
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 30

@@ -9,6 +9,7 @@ its transaction ends. ``threading.RLock`` becomes cooperative once gevent has pa
 from __future__ import annotations
 
 import threading
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +61,11 @@ class TimestampMixin:
 
 _write_lock = threading.RLock()
 _HELD = "facilitator_write_lock"
+_LOCK_WAIT: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()  # engine -> seconds
+
+
+class DatabaseBusy(Exception):
+    """A write could not get the database's lock in time: the caller should say so and retry later."""
 
 
 def _take(session: Session) -> None:
@@ -68,7 +74,11 @@ def _take(session: Session) -> None:
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return
-    _write_lock.acquire()
+    # Bounded, like SQLite's own busy timeout: if another greenlet has waited out a lock held by another
+    # process, the queue behind it must not wait its turn for each of them one after the other.
+    wait = _LOCK_WAIT.get(bind)
+    if not _write_lock.acquire(timeout=-1 if wait is None else wait):
+        raise DatabaseBusy("the database write lock is held")
     session.info[_HELD] = True
 
 
@@ -96,7 +106,24 @@ def install_write_serialiser(session_class: type[Session] | Any) -> None:
             _give_back(session)
 
 
-def configure_sqlite(engine: Engine) -> None:
+def configure_sqlite(engine: Engine, lock_timeout: float = 10.0) -> None:
+    """SQLite pragmas, and how long a write waits for a lock (``lock_timeout`` seconds) on any backend.
+
+    A write that waits longer fails (SQLite "database is locked", PostgreSQL ``lock_timeout``) and a live
+    command is answered "busy, retry" instead of hanging: see ``realtime.protocol``. On PostgreSQL without
+    it, a row or advisory lock held by a stuck transaction would make commands wait for ever.
+    """
+    _LOCK_WAIT[engine] = lock_timeout
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _lock_timeout(dbapi_conn: Any, record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("SELECT set_config('lock_timeout', %s, false)", (f"{int(lock_timeout * 1000)}ms",))
+            cur.close()
+            dbapi_conn.commit()
+
+        return
     if engine.dialect.name != "sqlite":
         return
 
@@ -106,5 +133,5 @@ def configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cur.close()

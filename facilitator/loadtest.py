@@ -53,6 +53,14 @@ def _cookie_header(jar: Any, url: str) -> str:
     return "; ".join(f"{k}={v.value}" for k, v in jar.filter_cookies(URL(url)).items())
 
 
+async def join_phone(http: Any, base: str, code: str, name: str) -> str:
+    """Join through the join form (its CSRF token included) as a phone does; returns the Cookie header
+    the phone's socket must send. ``http`` is the phone's own aiohttp session (its own cookie jar)."""
+    html = await (await http.get(f"{base}/j/{code}")).text()
+    await http.post(f"{base}/j/{code}", data={"csrf_token": _csrf(html), "display_name": name})
+    return _cookie_header(http.cookie_jar, base)
+
+
 async def _facilitator(base: str, email: str, password: str, http: Any) -> tuple[int, str, int]:
     resp = await http.get(f"{base}/setup")
     if str(resp.url).endswith("/setup"):
@@ -136,10 +144,7 @@ async def _run(url: str | list[str], participants: int, email: str, password: st
             jar = aiohttp.CookieJar(unsafe=True)
             async with aiohttp.ClientSession(timeout=timeout, cookie_jar=jar, connector=connector,
                                              connector_owner=False) as s:
-                html = await (await s.get(f"{target}/j/{room.code}")).text()
-                await s.post(f"{target}/j/{room.code}", data={"csrf_token": _csrf(html),
-                                                             "display_name": f"Phone {phone.index}"})
-                phone.cookies = _cookie_header(jar, target)
+                phone.cookies = await join_phone(s, target, room.code, f"Phone {phone.index}")
             sio = socketio.AsyncClient(reconnection=False)
 
             @sio.on("checkin:answered")

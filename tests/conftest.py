@@ -57,7 +57,13 @@ def _database(tmp_path: Any) -> tuple[dict[str, Any], Callable[[Callable[[], Non
 
 
 @pytest.fixture
-def app(tmp_path: Any) -> Iterator[Flask]:
+def app_config() -> dict[str, Any]:
+    """More configuration for the ``app`` fixture: a test folder overrides this to change a setting."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path: Any, app_config: dict[str, Any]) -> Iterator[Flask]:
     database, finish = _database(tmp_path)
     app = create_app(
         {
@@ -70,6 +76,7 @@ def app(tmp_path: Any) -> Iterator[Flask]:
             # The map's one-second background re-layout is exercised by the browser tests on a real
             # server; in the test-client tests it would race the assertions.
             "MAP_AUTO_SETTLE": False,
+            **app_config,
         }
     )
     with app.app_context():

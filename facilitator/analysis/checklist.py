@@ -14,9 +14,10 @@ snapshots taken either side of one person's answer can always be compared.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, NamedTuple, TypedDict
 
@@ -34,6 +35,7 @@ __all__ = [
     "SOURCES",
     "Form",
     "FormAggregate",
+    "Fact",
     "FormTrend",
     "GroupBreakdown",
     "Response",
@@ -41,13 +43,21 @@ __all__ = [
     "aggregate",
     "breakdown",
     "change_over_time",
+    "finding_facts",
     "findings",
+    "group_finding_facts",
     "group_findings",
     "normalise_forms",
     "pick_ranking",
     "slug",
     "svg_bars",
 ]
+
+
+def N_(text: str) -> str:  # noqa: N802 - the name the message extractor looks for
+    """Marks built-in English text for the catalogues; it is stored in English and translated where it
+    is shown (``facilitator.i18n.translate_builtin``). Kept here so this module stays free of Flask."""
+    return text
 
 
 class Form(TypedDict, total=False):
@@ -70,9 +80,9 @@ SOURCES: tuple[str, ...] = (
 HEIFETZ = "Heifetz 1994; Heifetz, Grashow & Linsky 2009"
 GOSS = "Goss 2017, after Heifetz"
 
-DIVERTING = "Diverting attention"
-DISPLACING = "Displacing responsibility"
-WHOLE_SYSTEM = "Busy but not moving (whole systems)"
+DIVERTING = N_("Diverting attention")
+DISPLACING = N_("Displacing responsibility")
+WHOLE_SYSTEM = N_("Busy but not moving (whole systems)")
 FAMILIES: tuple[str, ...] = (DIVERTING, DISPLACING, WHOLE_SYSTEM)
 
 
@@ -90,108 +100,109 @@ def _form(key: str, family: str, name: str, description: str, prompt: str, *move
 
 # Our own wording throughout. Keys are stable: results over time are matched by key.
 DEFAULT_FORMS: list[Form] = [
-    _form("quick_fix", DIVERTING, "Reaching for a quick fix",
-          "We treat a problem that needs people to change as if a new procedure, tool or structure "
-          "could solve it on its own.",
-          "How often do we answer a problem that needs us to change with a new process, system or plan?",
-          "Ask who would have to give something up for this problem to go away.",
-          "Try a small, cheap experiment before rolling out any solution.",
-          "Name out loud what the proposed fix leaves untouched."),
-    _form("fit_expertise", DIVERTING, "Shaping the problem to fit our skills",
-          "We describe the problem as the kind we already know how to solve, so nobody has to learn.",
-          "How often do we define a problem so that it fits what we are already good at?",
-          "Ask people who see the problem differently to define it first.",
-          "Write down what we would have to learn to solve it well."),
-    _form("denial", DIVERTING, "Not naming the problem",
-          "A problem many people can see is played down, called minor, or never said out loud.",
-          "How often do we avoid saying plainly what the real problem is?",
-          "Put the uncomfortable facts on the table and stay with them for ten minutes.",
-          "Ask someone who lives with the problem to describe it in their own words."),
-    _form("jumping_to_conclusions", DIVERTING, "Jumping to conclusions",
-          "We settle on a cause or an answer before we have looked at the problem together.",
-          "How often do we agree on an answer before we understand the question?",
-          "Hold back solutions until three different explanations have been heard.",
-          "Ask: what would we see if our first answer were wrong?"),
-    _form("distraction", DIVERTING, "Getting side-tracked",
-          "The crisis of the day, a side issue or a proxy fight takes the time meant for the hard question.",
-          "How often does something urgent but secondary push the hard question off the agenda?",
-          "Keep the hard question written up where everyone can see it, at every meeting.",
-          "When talk drifts, ask: is this the work, or a way round it?"),
-    _form("options_off_table", DIVERTING, "Taking options off the table",
-          "Some choices are ruled out early, without saying why, because they would hurt someone.",
-          "How often are difficult options dropped before they are discussed?",
-          "List the options nobody wants to mention, and discuss one of them.",
-          "Ask who would lose if a dropped option came back."),
-    _form("fake_remedy", DIVERTING, "A remedy for show",
-          "We announce an action that looks like change but leaves the real problem where it was.",
-          "How often do we launch something that signals change without changing much?",
-          "Agree in advance how we will know whether it made a difference.",
-          "Ask the people it is meant to help whether it did."),
-    _form("scapegoating", DISPLACING, "Finding someone to blame",
-          "The problem is pinned on one person, team or organisation, so the rest of us need not change.",
-          "How often do we put the problem down to one person, team or organisation?",
-          "Ask what part each of us plays in keeping the problem going.",
-          "Describe the situation from the point of view of the people being blamed."),
-    _form("outside_enemy", DISPLACING, "Blaming outside forces",
-          "The cause is said to lie beyond our reach: government, funding rules, regulators, the public.",
-          "How often do we say the real obstacle is outside our control?",
-          "List what is still within our power despite the constraints.",
-          "Pick one thing we would do if the obstacle disappeared, and start it anyway."),
-    _form("attacking_authority", DISPLACING, "Turning on those in charge",
-          "Leaders are criticised or pushed out for raising the hard issue, rather than the issue "
-          "being worked on.",
-          "How often do we attack or undermine the people in charge instead of facing the issue?",
-          "Separate the person from the question they have raised.",
-          "Ask what the leader is asking us to face, and whether it is true."),
-    _form("silencing", DISPLACING, "Sidelining the messenger",
-          "Whoever raises an awkward issue is ignored, talked over or treated as the problem.",
-          "How often is the person who raises an awkward issue sidelined or made the problem?",
-          "Thank people in public for raising hard issues.",
-          "Give an awkward question a protected slot before anyone argues with it.",
-          "Ask the quietest person in the room what they think is being avoided."),
-    _form("passing_it_on", DISPLACING, "Handing it to a committee",
-          "The issue is given to a committee, task force or consultants, and we wait for them.",
-          "How often do we hand the issue to someone else and wait for them to sort it out?",
-          "Agree what we can do now without anyone's permission.",
-          "When we refer something on, keep one named person here responsible for it."),
-    _form("papers_not_action", WHOLE_SYSTEM, "Papers nobody acts on",
-          "Much effort goes into papers and reports that are read, noted and then left.",
-          "How often do we write papers that lead to no action?",
-          "Keep papers to two pages that end in one question for the group.",
-          "For each paper, name who will do what differently if it is agreed."),
-    _form("meetings_without_decisions", WHOLE_SYSTEM, "Meetings that decide nothing",
-          "We meet often and talk well, but leave without a decision, an owner or a next step.",
-          "How often do our meetings end without a decision about who does what next?",
-          "Close each item with who does what by when, written where all can see it.",
-          "Bring a decision to be made, not an update to be noted."),
-    _form("diagrams_no_agreement", WHOLE_SYSTEM, "Workshops that end in diagrams",
-          "Workshops produce elaborate maps and diagrams, but no agreement to go ahead.",
-          "How often do our workshops end with a diagram but no agreement to act?",
-          "End every workshop with one agreement and who will carry it.",
-          "Spend the last half hour on what we will do, not on the picture."),
-    _form("back_to_back", WHOLE_SYSTEM, "Back-to-back meetings",
-          "Days full of meetings feel like progress and leave no time to think or to talk frankly.",
-          "How often are we too busy in meetings to do the real work?",
-          "Drop one standing meeting for a month and notice what is missed.",
-          "Keep time each week for a one-to-one conversation that matters."),
-    _form("data_and_plans", WHOLE_SYSTEM, "Mountains of data, vast action plans",
-          "We gather hundreds of pages of data and write huge plans instead of starting.",
-          "How often do more data or a bigger plan stand in for a first step?",
-          "Agree one action to start this week before writing the next plan.",
-          "Ask which single figure would change what we do, and gather only that."),
+    _form("quick_fix", DIVERTING, N_("Reaching for a quick fix"),
+          N_("We treat a problem that needs people to change as if a new procedure, tool or structure "
+             "could solve it on its own."),
+          N_("How often do we answer a problem that needs us to change with a new process, system or plan?"),
+          N_("Ask who would have to give something up for this problem to go away."),
+          N_("Try a small, cheap experiment before rolling out any solution."),
+          N_("Name out loud what the proposed fix leaves untouched.")),
+    _form("fit_expertise", DIVERTING, N_("Shaping the problem to fit our skills"),
+          N_("We describe the problem as the kind we already know how to solve, so nobody has to learn."),
+          N_("How often do we define a problem so that it fits what we are already good at?"),
+          N_("Ask people who see the problem differently to define it first."),
+          N_("Write down what we would have to learn to solve it well.")),
+    _form("denial", DIVERTING, N_("Not naming the problem"),
+          N_("A problem many people can see is played down, called minor, or never said out loud."),
+          N_("How often do we avoid saying plainly what the real problem is?"),
+          N_("Put the uncomfortable facts on the table and stay with them for ten minutes."),
+          N_("Ask someone who lives with the problem to describe it in their own words.")),
+    _form("jumping_to_conclusions", DIVERTING, N_("Jumping to conclusions"),
+          N_("We settle on a cause or an answer before we have looked at the problem together."),
+          N_("How often do we agree on an answer before we understand the question?"),
+          N_("Hold back solutions until three different explanations have been heard."),
+          N_("Ask: what would we see if our first answer were wrong?")),
+    _form("distraction", DIVERTING, N_("Getting side-tracked"),
+          N_("The crisis of the day, a side issue or a proxy fight takes the time meant for the hard "
+             "question."),
+          N_("How often does something urgent but secondary push the hard question off the agenda?"),
+          N_("Keep the hard question written up where everyone can see it, at every meeting."),
+          N_("When talk drifts, ask: is this the work, or a way round it?")),
+    _form("options_off_table", DIVERTING, N_("Taking options off the table"),
+          N_("Some choices are ruled out early, without saying why, because they would hurt someone."),
+          N_("How often are difficult options dropped before they are discussed?"),
+          N_("List the options nobody wants to mention, and discuss one of them."),
+          N_("Ask who would lose if a dropped option came back.")),
+    _form("fake_remedy", DIVERTING, N_("A remedy for show"),
+          N_("We announce an action that looks like change but leaves the real problem where it was."),
+          N_("How often do we launch something that signals change without changing much?"),
+          N_("Agree in advance how we will know whether it made a difference."),
+          N_("Ask the people it is meant to help whether it did.")),
+    _form("scapegoating", DISPLACING, N_("Finding someone to blame"),
+          N_("The problem is pinned on one person, team or organisation, so the rest of us need not change."),
+          N_("How often do we put the problem down to one person, team or organisation?"),
+          N_("Ask what part each of us plays in keeping the problem going."),
+          N_("Describe the situation from the point of view of the people being blamed.")),
+    _form("outside_enemy", DISPLACING, N_("Blaming outside forces"),
+          N_("The cause is said to lie beyond our reach: government, funding rules, regulators, the public."),
+          N_("How often do we say the real obstacle is outside our control?"),
+          N_("List what is still within our power despite the constraints."),
+          N_("Pick one thing we would do if the obstacle disappeared, and start it anyway.")),
+    _form("attacking_authority", DISPLACING, N_("Turning on those in charge"),
+          N_("Leaders are criticised or pushed out for raising the hard issue, rather than the issue "
+             "being worked on."),
+          N_("How often do we attack or undermine the people in charge instead of facing the issue?"),
+          N_("Separate the person from the question they have raised."),
+          N_("Ask what the leader is asking us to face, and whether it is true.")),
+    _form("silencing", DISPLACING, N_("Sidelining the messenger"),
+          N_("Whoever raises an awkward issue is ignored, talked over or treated as the problem."),
+          N_("How often is the person who raises an awkward issue sidelined or made the problem?"),
+          N_("Thank people in public for raising hard issues."),
+          N_("Give an awkward question a protected slot before anyone argues with it."),
+          N_("Ask the quietest person in the room what they think is being avoided.")),
+    _form("passing_it_on", DISPLACING, N_("Handing it to a committee"),
+          N_("The issue is given to a committee, task force or consultants, and we wait for them."),
+          N_("How often do we hand the issue to someone else and wait for them to sort it out?"),
+          N_("Agree what we can do now without anyone's permission."),
+          N_("When we refer something on, keep one named person here responsible for it.")),
+    _form("papers_not_action", WHOLE_SYSTEM, N_("Papers nobody acts on"),
+          N_("Much effort goes into papers and reports that are read, noted and then left."),
+          N_("How often do we write papers that lead to no action?"),
+          N_("Keep papers to two pages that end in one question for the group."),
+          N_("For each paper, name who will do what differently if it is agreed.")),
+    _form("meetings_without_decisions", WHOLE_SYSTEM, N_("Meetings that decide nothing"),
+          N_("We meet often and talk well, but leave without a decision, an owner or a next step."),
+          N_("How often do our meetings end without a decision about who does what next?"),
+          N_("Close each item with who does what by when, written where all can see it."),
+          N_("Bring a decision to be made, not an update to be noted.")),
+    _form("diagrams_no_agreement", WHOLE_SYSTEM, N_("Workshops that end in diagrams"),
+          N_("Workshops produce elaborate maps and diagrams, but no agreement to go ahead."),
+          N_("How often do our workshops end with a diagram but no agreement to act?"),
+          N_("End every workshop with one agreement and who will carry it."),
+          N_("Spend the last half hour on what we will do, not on the picture.")),
+    _form("back_to_back", WHOLE_SYSTEM, N_("Back-to-back meetings"),
+          N_("Days full of meetings feel like progress and leave no time to think or to talk frankly."),
+          N_("How often are we too busy in meetings to do the real work?"),
+          N_("Drop one standing meeting for a month and notice what is missed."),
+          N_("Keep time each week for a one-to-one conversation that matters.")),
+    _form("data_and_plans", WHOLE_SYSTEM, N_("Mountains of data, vast action plans"),
+          N_("We gather hundreds of pages of data and write huge plans instead of starting."),
+          N_("How often do more data or a bigger plan stand in for a first step?"),
+          N_("Agree one action to start this week before writing the next plan."),
+          N_("Ask which single figure would change what we do, and gather only that.")),
 ]
 
 SCALE_MIN, SCALE_MAX = 0, 4
 SCALE: tuple[tuple[int, str], ...] = (
-    (0, "Not at all"),
-    (1, "Rarely"),
-    (2, "Sometimes"),
-    (3, "Often"),
-    (4, "All the time"),
+    (0, N_("Not at all")),
+    (1, N_("Rarely")),
+    (2, N_("Sometimes")),
+    (3, N_("Often")),
+    (4, N_("All the time")),
 )
 SCALE_LABELS: dict[int, str] = dict(SCALE)
-OTHER_GROUPS = "Other groups"
-NO_GROUP = "Not given"
+OTHER_GROUPS = N_("Other groups")
+NO_GROUP = N_("Not given")
 
 # a room is "split" when at least this share sits at each end of the scale (0-1 and 3-4)
 SPLIT_SHARE = 0.3
@@ -419,55 +430,99 @@ def _quote(name: str) -> str:
     return f"\u201c{name}\u201d"
 
 
-def findings(aggregates: Sequence[FormAggregate], *, top: int = 3) -> list[str]:
-    """A few plain sentences about what the room sees: the most present forms, splits, gaps in data."""
+class Fact(NamedTuple):
+    """One finding as data (``code`` and JSON-ready ``params``), to be worded in the reader's language.
+    Names are the forms' stored names; means are floats; counts are ints."""
+
+    code: str
+    params: dict[str, Any]
+
+
+def finding_facts(aggregates: Sequence[FormAggregate], *, top: int = 3) -> list[Fact]:
+    """What the room sees, as facts: the most present forms, splits, the least present, gaps in data.
+
+    Codes: ``not_enough``; ``most_present`` (name, mean, often, n); ``next`` (forms: [[name, mean], ...]);
+    ``split`` (name, low, high); ``least`` (name, mean); ``withheld`` (count)."""
     shown = [a for a in aggregates if not a.suppressed and a.mean is not None]
     hidden = [a for a in aggregates if a.suppressed]
     if not shown:
-        return ["There are not yet enough answers to show results."]
+        return [Fact("not_enough", {})]
     ranked = sorted(shown, key=lambda a: (-(a.mean or 0.0), a.position))
-    out: list[str] = []
+    out: list[Fact] = []
     first = ranked[0]
     assert first.mean is not None and first.share_often is not None
-    out.append(
-        f"The room sees {_quote(first.name)} as the most present form of work avoidance: "
-        f"{_fmt_mean(first.mean)} on a scale from 0 to 4, and {round(first.share_often * first.n)} of "
-        f"{first.n} say it happens often or all the time."
-    )
+    out.append(Fact("most_present", {"name": first.name, "mean": first.mean,
+                                     "often": round(first.share_often * first.n), "n": first.n}))
     rest = [a for a in ranked[1:top] if a.mean is not None and a.mean >= 2.0]
     if rest:
-        names = " and ".join(f"{_quote(a.name)} ({_fmt_mean(a.mean or 0.0)})" for a in rest)
-        out.append(f"Next come {names}.")
+        out.append(Fact("next", {"forms": [[a.name, a.mean or 0.0] for a in rest]}))
     for a in sorted((a for a in shown if a.is_split), key=lambda a: -(a.stdev or 0.0)):
-        low = round((a.share_rarely or 0.0) * a.n)
-        high = round((a.share_often or 0.0) * a.n)
-        out.append(
-            f"Views on {_quote(a.name)} are split: {low} say rarely or not at all, {high} say often or "
-            f"all the time. That difference is worth exploring together."
-        )
+        out.append(Fact("split", {"name": a.name, "low": round((a.share_rarely or 0.0) * a.n),
+                                  "high": round((a.share_often or 0.0) * a.n)}))
     last = ranked[-1]
     if len(ranked) >= 3 and last.mean is not None and last.mean < 1.5:
-        out.append(f"{_quote(last.name)} is seen as the least present ({_fmt_mean(last.mean)}).")
+        out.append(Fact("least", {"name": last.name, "mean": last.mean}))
     if hidden:
-        word = "form has" if len(hidden) == 1 else "forms have"
-        out.append(f"{len(hidden)} {word} too few answers to show, to keep answers anonymous.")
+        out.append(Fact("withheld", {"count": len(hidden)}))
     return out
 
 
-def group_findings(breakdowns: Sequence[GroupBreakdown], *, min_gap: float = 1.0) -> list[str]:
-    """Sentences naming the forms on which groups see things most differently (largest gaps first)."""
-    out: list[str] = []
+def _english_finding(fact: Fact) -> str:
+    p = fact.params
+    if fact.code == "not_enough":
+        return "There are not yet enough answers to show results."
+    if fact.code == "most_present":
+        return (
+            f"The room sees {_quote(p['name'])} as the most present form of work avoidance: "
+            f"{_fmt_mean(p['mean'])} on a scale from 0 to 4, and {p['often']} of "
+            f"{p['n']} say it happens often or all the time."
+        )
+    if fact.code == "next":
+        names = " and ".join(f"{_quote(name)} ({_fmt_mean(mean)})" for name, mean in p["forms"])
+        return f"Next come {names}."
+    if fact.code == "split":
+        return (
+            f"Views on {_quote(p['name'])} are split: {p['low']} say rarely or not at all, {p['high']} say "
+            f"often or all the time. That difference is worth exploring together."
+        )
+    if fact.code == "least":
+        return f"{_quote(p['name'])} is seen as the least present ({_fmt_mean(p['mean'])})."
+    if fact.code == "withheld":
+        word = "form has" if p["count"] == 1 else "forms have"
+        return f"{p['count']} {word} too few answers to show, to keep answers anonymous."
+    if fact.code == "groups_differ":
+        return (
+            f"Groups see {_quote(p['name'])} differently: {p['high_group']} rates it "
+            f"{_fmt_mean(p['high'])} on average, {p['low_group']} {_fmt_mean(p['low'])}. "
+            "The gap is a finding in itself."
+        )
+    raise ValueError(fact.code)
+
+
+def findings(aggregates: Sequence[FormAggregate], *, top: int = 3) -> list[str]:
+    """A few plain sentences (English) about what the room sees: see ``finding_facts``."""
+    return [_english_finding(f) for f in finding_facts(aggregates, top=top)]
+
+
+def group_finding_facts(breakdowns: Sequence[GroupBreakdown], *, min_gap: float = 1.0) -> list[Fact]:
+    """The forms on which groups see things most differently (largest gaps first): ``groups_differ``
+    facts (name, high_group, high, low_group, low). Group labels are as given (a pool is ``OTHER_GROUPS``
+    and never named here)."""
+    out: list[Fact] = []
     for b in sorted(
         (b for b in breakdowns if b.gap is not None and b.gap >= min_gap), key=lambda b: -(b.gap or 0.0)
     ):
         named = [(g, a) for g, a in b.groups.items() if g != OTHER_GROUPS and a.mean is not None]
         hi_g, hi = max(named, key=lambda e: e[1].mean or 0.0)
         lo_g, lo = min(named, key=lambda e: e[1].mean or 0.0)
-        out.append(
-            f"Groups see {_quote(b.name)} differently: {hi_g} rates it {_fmt_mean(hi.mean or 0.0)} on "
-            f"average, {lo_g} {_fmt_mean(lo.mean or 0.0)}. The gap is a finding in itself."
-        )
+        out.append(Fact("groups_differ", {"name": b.name, "high_group": hi_g, "high": hi.mean or 0.0,
+                                          "low_group": lo_g, "low": lo.mean or 0.0}))
     return out
+
+
+def group_findings(breakdowns: Sequence[GroupBreakdown], *, min_gap: float = 1.0) -> list[str]:
+    """Sentences (English) naming the forms on which groups see things most differently."""
+    return [_english_finding(f) for f in group_finding_facts(breakdowns, min_gap=min_gap)]
 
 
 # ------------------------------------------------------------------------------------------- SVG
@@ -485,13 +540,38 @@ def _f(v: float) -> str:
     return s[:-2] if s.endswith(".0") else s
 
 
-def _describe(a: FormAggregate) -> str:
+#: The chart's words, with {placeholders}; a caller passes them in the reader's language (``svg_bars``).
+CHART_WORDS: dict[str, str] = {
+    "too_few": "Too few answers to show",
+    "stats": "n={n} \u00b7 avg {mean}",
+    "split": "split",
+    "key": "most present \u00b7 n = answers \u00b7 avg on 0 (not at all) to 4 (all the time)",
+    "label": "Work-avoidance checklist results for {count} forms",
+    "describe_few": "{name}: fewer answers than needed to show ({n}).",
+    "describe": "{name}: {n} answers, average {mean}; {parts}.",
+    "part": "{label} {count}",
+}
+
+
+def _fill(template: str, **values: Any) -> str:
+    """Put values in a chart word's {placeholders}; any other brace (a translation's own) stays as it is."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0),
+                  template)
+
+
+def _describe(
+    a: FormAggregate,
+    words: Mapping[str, str] = CHART_WORDS,
+    labels: Sequence[str] = tuple(SCALE_LABELS.values()),
+    fmt: Callable[[float], str] = _fmt_mean,
+) -> str:
     if a.suppressed or a.distribution is None or a.mean is None:
-        return f"{a.name}: fewer answers than needed to show ({a.n})."
+        return _fill(words["describe_few"], name=a.name, n=a.n)
     parts = ", ".join(
-        f"{SCALE_LABELS[v]} {c}" for v, c in zip(range(SCALE_MIN, SCALE_MAX + 1), a.distribution, strict=True)
+        _fill(words["part"], label=labels[v], count=c)
+        for v, c in zip(range(SCALE_MIN, SCALE_MAX + 1), a.distribution, strict=True)
     )
-    return f"{a.name}: {a.n} answers, average {_fmt_mean(a.mean)}; {parts}."
+    return _fill(words["describe"], name=a.name, n=a.n, mean=fmt(a.mean), parts=parts)
 
 
 def svg_bars(
@@ -502,10 +582,16 @@ def svg_bars(
     title: str | None = None,
     highlight_top: int = 3,
     font_size: float = 15,
+    words: Mapping[str, str] | None = None,
+    scale_labels: Sequence[str] | None = None,
+    fmt: Callable[[float], str] = _fmt_mean,
 ) -> str:
     """A horizontal 100 % stacked bar per form (in the given order) showing how many chose each scale
     value. Top-ranked forms are marked, split rooms flagged, suppressed forms drawn as an empty bar.
-    All figures are also in ``<desc>`` as text."""
+    All figures are also in ``<desc>`` as text. ``words`` (see ``CHART_WORDS``), ``scale_labels`` and
+    ``fmt`` (a mean as text) put the chart in the reader's language; English by default."""
+    w_ = {**CHART_WORDS, **(words or {})}
+    labels = list(scale_labels) if scale_labels else [label for _, label in SCALE]
     fs = font_size
     pad = 12.0
     label_w = min(max(width * 0.32, 160.0), 340.0)
@@ -527,7 +613,7 @@ def svg_bars(
     y += fs * 1.2
     lx = bar_x
     legend: list[str] = []
-    for (_, label), colour in zip(SCALE, BAR_COLOURS, strict=True):
+    for label, colour in zip(labels, BAR_COLOURS, strict=True):
         legend.append(
             f'<rect x="{_f(lx)}" y="{_f(y - fs * 0.8)}" width="{_f(fs * 0.9)}" height="{_f(fs * 0.9)}" '
             f'fill="{colour}" stroke="#8A8F8C" stroke-width="0.5"/>'
@@ -552,7 +638,7 @@ def svg_bars(
         weight = "700" if is_top else "400"
         name = shorten(a.name, label_w - (fs * 1.2 if is_top else 0), fs)
         row = [f'<g class="form-row" data-form-key="{xml_escape(a.key)}">']
-        row.append(f"<title>{xml_escape(_describe(a))}</title>")
+        row.append(f"<title>{xml_escape(_describe(a, w_, labels, fmt))}</title>")
         if is_top:
             row.append(
                 f'<circle cx="{_f(pad + fs * 0.4)}" cy="{_f(cy)}" r="{_f(fs * 0.32)}" fill="#D55E00"/>'
@@ -566,7 +652,7 @@ def svg_bars(
                 f'<rect x="{_f(bar_x)}" y="{_f(y)}" width="{_f(bar_w)}" height="{_f(bar_height)}" '
                 f'fill="#FFFFFF" stroke="#B8BDBA" stroke-dasharray="4 3"/>'
                 f'<text x="{_f(bar_x + 10)}" y="{_f(cy + fs * 0.3)}" font-size="{_f(fs * 0.85)}" '
-                f'fill="{_MUTED}">Too few answers to show</text>'
+                f'fill="{_MUTED}">{xml_escape(w_["too_few"])}</text>'
             )
             stats = f"n={a.n}"
         else:
@@ -589,9 +675,9 @@ def svg_bars(
                 f'<rect x="{_f(bar_x)}" y="{_f(y)}" width="{_f(bar_w)}" height="{_f(bar_height)}" '
                 f'fill="none" stroke="#8A8F8C" stroke-width="0.75"/>'
             )
-            stats = f"n={a.n} \u00b7 avg {_fmt_mean(a.mean or 0.0)}"
+            stats = _fill(w_["stats"], n=a.n, mean=fmt(a.mean or 0.0))
             if a.is_split:
-                stats += " \u00b7 split"
+                stats += " \u00b7 " + w_["split"]
         row.append(
             f'<text x="{_f(bar_x + bar_w + 10)}" y="{_f(cy + fs * 0.3)}" font-size="{_f(fs * 0.85)}" '
             f'fill="{_MUTED}">{xml_escape(stats)}</text>'
@@ -605,12 +691,12 @@ def svg_bars(
         out.append(
             f'<circle cx="{_f(pad + fs * 0.4)}" cy="{_f(y - fs * 0.3)}" r="{_f(fs * 0.32)}" fill="#D55E00"/>'
             f'<text x="{_f(pad + fs * 1.1)}" y="{_f(y)}" font-size="{_f(fs * 0.8)}" fill="{_MUTED}">'
-            f"most present \u00b7 n = answers \u00b7 avg on 0 (not at all) to 4 (all the time)</text>"
+            f"{xml_escape(w_['key'])}</text>"
         )
         y += pad
     height = y
-    summary = " ".join(_describe(a) for a in aggregates)
-    label = f"Work-avoidance checklist results for {len(aggregates)} forms"
+    summary = " ".join(_describe(a, w_, labels, fmt) for a in aggregates)
+    label = _fill(w_["label"], count=len(aggregates))
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(width)} {_f(height)}" '
         f'width="{_f(width)}" height="{_f(height)}" role="img" aria-label="{xml_escape(label)}" '

@@ -686,7 +686,7 @@ FINDING_TEMPLATES: dict[str, tuple[str, str]] = {
     "map_summary": ngettext_noop(
         "The map shows {count} stakeholder and {ties} relationships.",
         "The map shows {count} stakeholders and {ties} relationships between them; "
-        "{density_percent}% of all possible pairs are directly linked.",
+        "{density_percent} of all possible pairs are directly linked.",
     ),
     "isolates": ngettext_noop(
         "{names} has no relationship with anyone else on the map.",
@@ -734,22 +734,22 @@ FINDING_TEMPLATES: dict[str, tuple[str, str]] = {
         "{count} organisations have relationships only inside themselves: {names}.",
     ),
     "cross_org_low": ngettext_noop(
-        "Only {percent}% of relationships cross organisational boundaries: most work stays inside "
+        "Only {percent} of relationships cross organisational boundaries: most work stays inside "
         "organisations.",
-        "Only {percent}% of relationships cross organisational boundaries: most work stays inside "
+        "Only {percent} of relationships cross organisational boundaries: most work stays inside "
         "organisations.",
     ),
     "cross_org_share": ngettext_noop(
-        "{percent}% of relationships cross organisational boundaries.",
-        "{percent}% of relationships cross organisational boundaries.",
+        "{percent} of relationships cross organisational boundaries.",
+        "{percent} of relationships cross organisational boundaries.",
     ),
     "cross_sector_low": ngettext_noop(
-        "Only {percent}% of relationships cross sectors: most work stays inside sectors.",
-        "Only {percent}% of relationships cross sectors: most work stays inside sectors.",
+        "Only {percent} of relationships cross sectors: most work stays inside sectors.",
+        "Only {percent} of relationships cross sectors: most work stays inside sectors.",
     ),
     "cross_sector_share": ngettext_noop(
-        "{percent}% of relationships cross sectors.",
-        "{percent}% of relationships cross sectors.",
+        "{percent} of relationships cross sectors.",
+        "{percent} of relationships cross sectors.",
     ),
     "communities": ngettext_noop(
         "The stakeholders form {count} cluster of closely linked people and groups.",
@@ -821,6 +821,19 @@ class _Blank(dict[str, Any]):
         return ""
 
 
+def _percent_text(value: int) -> str:
+    """12 -> "12%" in English, "12 %" in French: the reader's own way when a request says who reads."""
+    try:
+        from flask import has_request_context
+        from flask_babel import format_percent
+
+        if has_request_context():
+            return format_percent(value / 100)
+    except ImportError:  # pragma: no cover - the analysis also runs without Flask
+        pass
+    return f"{value}%"
+
+
 def finding_text(f: Finding, translate: Translate | None = None) -> str:
     """The finding as one sentence (plain text: escape it where it is shown).
 
@@ -833,7 +846,8 @@ def finding_text(f: Finding, translate: Translate | None = None) -> str:
     template = tr(singular, plural, count if isinstance(count, int) else 2)
     values = _Blank(
         {
-            k: _join([str(x) for x in v], translate=tr) if isinstance(v, list) else v
+            k: _join([str(x) for x in v], translate=tr) if isinstance(v, list)
+            else _percent_text(v) if k.endswith("percent") else v
             for k, v in f.params.items()
         }
     )

@@ -18,8 +18,9 @@ from flask import current_app, request, session
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from facilitator.db import DatabaseBusy
 from facilitator.errors import DomainError
 from facilitator.extensions import db, socketio
 from facilitator.workshops.models import Activity, Participant, ProcessedCommand, Workshop, WorkshopPhase
@@ -136,6 +137,18 @@ def error(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"ok": False, "error": {"code": code, "message": message, **extra}}
 
 
+def busy() -> dict[str, Any]:
+    """The answer to a command the database could not take now: keep it and send it again later."""
+    return error("busy", _("The database is busy. Your change is kept and will be sent again."), retry=True)
+
+
+def _rollback_quietly() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself may be gone; the pool replaces it
+        log.exception("rollback after a database error failed")
+
+
 def _validation_message(err: ValidationError) -> tuple[str, dict[str, str]]:
     fields: dict[str, str] = {}
     for item in err.errors():
@@ -186,6 +199,12 @@ def command(name: str, schema: type[M], *, roles: set[Role] | frozenset[Role]) -
             except DomainError as err:
                 db.session.rollback()
                 return error(err.code, err.message)
+            except (OperationalError, DatabaseBusy) as err:
+                # Locked or unreachable database: nothing of the command was kept (the transaction is
+                # rolled back, its id not recorded), so the client keeps it and sends it again later.
+                _rollback_quietly()
+                log.warning("command %s: database busy (%s)", name, str(getattr(err, "orig", err)).strip())
+                return busy()
             except Exception:
                 db.session.rollback()
                 log.exception("command %s failed", name)
@@ -209,7 +228,7 @@ def _run(fn: Handler, actor: Actor, data: CommandIn) -> dict[str, Any]:
         select(ProcessedCommand).where(ProcessedCommand.actor == actor.key, ProcessedCommand.command_id == data.cid)
     ).first()
     if done is not None:
-        return {"ok": True, "data": done.result["data"] if done.result else None, "duplicate": True}
+        return _already_done(done)
     record = ProcessedCommand(workshop_id=actor.workshop_id, actor=actor.key, command_id=data.cid)
     db.session.add(record)
     try:
@@ -223,10 +242,37 @@ def _run(fn: Handler, actor: Actor, data: CommandIn) -> dict[str, Any]:
         ).first()
         if done is None:
             raise
-        return {"ok": True, "data": done.result["data"] if done.result else None, "duplicate": True}
+        return _already_done(done)
+    settled = _only_record_pending(record)
     record.result = {"data": result}
-    db.session.commit()
+    try:
+        db.session.commit()
+    except (OperationalError, DatabaseBusy):
+        if not settled:
+            raise
+        # The change itself was committed by the service; only its stored answer is missing. A retry
+        # finds the id recorded and changes nothing; this client gets its answer now.
+        _rollback_quietly()
+        log.warning("could not store the answer to command %s: database busy", data.cid)
     return {"ok": True, "data": result}
+
+
+def _already_done(done: ProcessedCommand) -> dict[str, Any]:
+    """The answer to a command id carried out before: the stored answer, marked as a duplicate."""
+    if done.result is None:
+        # Carried out, but the server stopped (a crash) between committing the change and storing its
+        # answer: say so plainly rather than answer "ok" with nothing the page can use.
+        return error("already_done", _("This was already saved."))
+    return {"ok": True, "data": done.result["data"], "duplicate": True}
+
+
+def _only_record_pending(record: ProcessedCommand) -> bool:
+    """True when the handler committed its own work: nothing but the command's record is left unsaved."""
+    from facilitator.realtime.publish import has_pending_events
+
+    session = db.session
+    left = [obj for obj in (*session.new, *session.dirty, *session.deleted) if obj is not record]
+    return not left and not has_pending_events(session)
 
 
 def current_sid() -> str:

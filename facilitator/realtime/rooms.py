@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 
 from facilitator.extensions import db, socketio
 from facilitator.realtime.protocol import ACTOR_KEY, Actor, CommandIn, Role, command, current_sid
-from facilitator.realtime.publish import STAFF, room_for, screen_room
+from facilitator.realtime.publish import STAFF, facilitator_room, room_for, screen_room
 from facilitator.workshops.models import Participant, Presence, Workshop
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ def register() -> None:
         join_room(room_for(actor.workshop_id, "all"))
         if actor.role == Role.FACILITATOR:
             join_room(room_for(actor.workshop_id, STAFF))
+            join_room(facilitator_room(actor.facilitator_id))  # news for this person (a PDF is ready)
         if actor.role == Role.SCREEN:
             join_room(screen_room(actor.workshop_id))
         if actor.participant_id is not None:
@@ -106,8 +107,14 @@ def register() -> None:
 
 
 def clear_stale_presence() -> None:
-    """Forget sockets this worker held before it restarted."""
-    db.session.execute(delete(Presence).where(Presence.worker == WORKER))
+    """Forget sockets this worker held before it restarted. A single process (no message queue) is the
+    only worker there is: every row is from before, including those of a killed process, whose pid
+    differs; with several workers the others' rows are live, and the heartbeat sweeps a dead one's."""
+    query = delete(Presence)
+    if not current_app.config.get("MESSAGE_QUEUE"):
+        db.session.execute(query)
+    else:
+        db.session.execute(query.where(Presence.worker == WORKER))
     db.session.commit()
 
 
@@ -162,5 +169,9 @@ def _keep_presence(app: Any, client: Any, beat: float) -> None:
                     for workshop_id in rows:
                         counter_push.poke(workshop_id)
                     log.info("forgot the sockets of stopped workers %s", ", ".join(gone))
+                    # A worker that died between a commit and its publish left events unsent.
+                    from facilitator.realtime.publish import publish_unsent
+
+                    publish_unsent()
         except Exception:
             log.exception("forgetting the sockets of stopped workers failed")

@@ -29,7 +29,9 @@ def bars(rows: Sequence[tuple[str, int]], *, title: str, width: int = 640) -> Ma
     bar_w = width - bar_x - 56
     top = max((n for _label, n in rows), default=0) or 1
     height = pad * 2 + len(rows) * (row_h + gap) - (gap if rows else 0)
-    summary = "; ".join(f"{label}: {n}" for label, n in rows)
+    from flask_babel import format_number
+
+    summary = "; ".join(f"{label}: {format_number(n)}" for label, n in rows)
     aria = quoteattr(_INVALID_XML.sub("", title))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-bars" viewBox="0 0 {width} {max(height, 1)}" '
@@ -45,6 +47,7 @@ def bars(rows: Sequence[tuple[str, int]], *, title: str, width: int = 640) -> Ma
             f"{_text(_short(label))}</text>"
         )
         out.append(f'<rect x="{bar_x}" y="{y}" width="{w:.1f}" height="{row_h}" rx="3" fill="{BAR_COLOUR}"/>')
-        out.append(f'<text x="{bar_x + w + 6:.1f}" y="{y + 15}" fill="#1b1f24">{n}</text>')
+        count = _text(format_number(n))
+        out.append(f'<text x="{bar_x + w + 6:.1f}" y="{y + 15}" fill="#1b1f24">{count}</text>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -1,17 +1,34 @@
 """The report as PDF, made on the server with WeasyPrint. It may read the app's own static files and
-nothing else: no network, no file outside ``static/``, whatever the page contains."""
+nothing else: no network, no file outside ``static/``, whatever the page contains.
+
+Typesetting a large report takes seconds of CPU. Under gevent it runs in a real thread
+(``realtime.offload.run_cpu``), one at a time per worker, so the worker's sockets keep being served
+meanwhile. From the console it runs in the background (:func:`start`): the finished PDF is kept for a
+while where every worker can find it (Redis when there is a message queue, else this process) and the
+facilitator who asked is told through the message queue, with a link that any worker can answer.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from flask import current_app
+from flask import Flask, current_app
+
+from facilitator.realtime.offload import run_cpu
+
+log = logging.getLogger(__name__)
 
 BASE_URL = "http://report.invalid/"
+KEEP_SECONDS = 15 * 60  # how long a PDF made in the background can be downloaded from its link
+AT_ONCE = 1  # PDFs typeset at the same time by one worker: more would only share the same core
 
 _SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 _TITLE = re.compile(r"<title\b[^>]*>[^<]*</title>")
@@ -66,12 +83,122 @@ def _fetcher(root: Path, static_url: str) -> Any:
     return StaticOnly()
 
 
-def html_to_pdf(html: str) -> bytes:
+def _typeset(html: str, root: Path, static_url: str) -> bytes:
+    """The pure, CPU-heavy part: no Flask, no database (it runs in a thread under gevent)."""
     from weasyprint import HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # refused URLs and CSS it skips are not news
-    app = current_app
-    static_url = (app.static_url_path or "/static").rstrip("/")
-    root = Path(app.static_folder or "static").resolve()
     document = HTML(string=_without_tooltips(html), base_url=BASE_URL, url_fetcher=_fetcher(root, static_url))
     return document.write_pdf()  # type: ignore[no-any-return]
+
+
+_turns = threading.BoundedSemaphore(AT_ONCE)  # cooperative once gevent has patched threading
+
+
+def html_to_pdf(html: str, app: Flask | None = None) -> bytes:
+    """Typeset the report page; the calling greenlet waits, the rest of the worker does not."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    static_url = (app.static_url_path or "/static").rstrip("/")
+    root = Path(app.static_folder or "static").resolve()
+    # The first import looks its C libraries up with a subprocess (ctypes.util.find_library), which under
+    # gevent only works on the main thread: import here, not in the pool thread.
+    import weasyprint  # noqa: F401
+
+    with _turns:
+        return run_cpu(_typeset, html, root, static_url)
+
+
+# PDFs made in the background from the console ----------------------------------------------------
+
+
+def _redis(app: Flask) -> Any:
+    url = str(app.config.get("MESSAGE_QUEUE") or "")
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    client = app.extensions.get("facilitator_pdf_redis")
+    if client is None:
+        import redis
+
+        client = app.extensions["facilitator_pdf_redis"] = redis.Redis.from_url(url, socket_timeout=10)
+    return client
+
+
+_kept: OrderedDict[str, tuple[float, bytes]] = OrderedDict()  # one process, no Redis: key -> (until, pdf)
+_kept_lock = threading.Lock()
+KEPT_IN_MEMORY = 8
+
+
+def _key(workshop_id: int, job: str) -> str:
+    return f"facilitator:report-pdf:{workshop_id}:{job}"
+
+
+def keep(app: Flask, workshop_id: int, job: str, pdf: bytes) -> None:
+    client = _redis(app)
+    if client is not None:
+        client.set(_key(workshop_id, job), pdf, ex=KEEP_SECONDS)
+        return
+    with _kept_lock:
+        _kept[_key(workshop_id, job)] = (time.monotonic() + KEEP_SECONDS, pdf)
+        while len(_kept) > KEPT_IN_MEMORY:
+            _kept.popitem(last=False)
+
+
+def kept(workshop_id: int, job: str) -> bytes | None:
+    """The PDF a background job made for this workshop, while it is kept; None otherwise."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", job or ""):
+        return None
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    client = _redis(app)
+    if client is not None:
+        return client.get(_key(workshop_id, job))  # type: ignore[no-any-return]
+    with _kept_lock:
+        found = _kept.get(_key(workshop_id, job))
+    return found[1] if found and found[0] > time.monotonic() else None
+
+
+_running: dict[tuple[int, int], str] = {}  # (workshop, facilitator) -> job, while it runs in this worker
+_running_lock = threading.Lock()
+
+
+def start(workshop_id: int, facilitator_id: int, html: str, download_url: str) -> dict[str, Any]:
+    """Typeset ``html`` in the background and tell the facilitator's consoles when it is ready.
+
+    ``download_url`` gets ``job=<id>`` added. A second request from the same facilitator while the first
+    is still being typeset gets the same job. The HTML is made by the caller, in its request, so it is in
+    the facilitator's language and shows what they may see.
+    """
+    with _running_lock:
+        job = _running.get((workshop_id, facilitator_id))
+        if job is not None:
+            return {"job": job, "started": False}
+        job = secrets.token_urlsafe(18)
+        _running[(workshop_id, facilitator_id)] = job
+    from facilitator.extensions import socketio
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = f"{download_url}{'&' if '?' in download_url else '?'}job={job}"
+    socketio.start_background_task(_run, app, workshop_id, facilitator_id, job, html, url)
+    return {"job": job, "started": True}
+
+
+def _run(app: Flask, workshop_id: int, facilitator_id: int, job: str, html: str, url: str) -> None:
+    from facilitator.extensions import socketio
+    from facilitator.realtime.publish import facilitator_room
+
+    room = facilitator_room(facilitator_id)
+    try:
+        with app.app_context():
+            try:
+                pdf = html_to_pdf(html, app)
+                keep(app, workshop_id, job, pdf)
+            except Exception:
+                log.exception("the report PDF of workshop %s could not be made", workshop_id)
+                socketio.emit("report:pdf_failed", {"workshop_id": workshop_id, "job": job}, to=room)
+                return
+            socketio.emit("report:pdf_ready", {"workshop_id": workshop_id, "job": job, "url": url,
+                                               "bytes": len(pdf)}, to=room)
+    except Exception:  # the message queue itself failed: nothing more to tell anyone
+        log.exception("telling facilitator %s about the report PDF failed", facilitator_id)
+    finally:
+        with _running_lock:
+            _running.pop((workshop_id, facilitator_id), None)

@@ -10,12 +10,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from facilitator.activities import registry
 from facilitator.db import utcnow
 from facilitator.errors import DomainError, NotFound
 from facilitator.extensions import db
+from facilitator.i18n import translate_builtin
 from facilitator.review.charts import bars
 from facilitator.review.context import ReviewContext
 from facilitator.review.models import ReviewLink, ReviewView
@@ -154,14 +156,17 @@ def participation(workshop: Workshop) -> dict[str, Any]:
         shown_org.setdefault(key, org)
         organisations[key] += 1
     not_given = _("Not given")
+    # A sector offered at joining is stored in English: shown in the reader's language.
     by_sector = [
-        (s or not_given, n) for s, n in sorted(sectors.items(), key=lambda kv: (not kv[0], -kv[1], kv[0]))
+        (translate_builtin(s) if s else not_given, n)
+        for s, n in sorted(sectors.items(), key=lambda kv: (not kv[0], -kv[1], kv[0]))
     ]
     named_orgs = sorted(((k, n) for k, n in organisations.items() if k), key=lambda kv: (-kv[1], kv[0]))
     by_org = [(shown_org[k], n) for k, n in named_orgs[:MIX_ROWS]]
     rest = sum(n for _k, n in named_orgs[MIX_ROWS:])
     if rest:
-        by_org.append((_("%(n)d other organisations", n=len(named_orgs) - MIX_ROWS), rest))
+        others = len(named_orgs) - MIX_ROWS
+        by_org.append((ngettext("%(num)d other organisation", "%(num)d other organisations", others), rest))
     if organisations.get(""):
         by_org.append((not_given, organisations[""]))
     return {

@@ -7,13 +7,25 @@ import re
 import unicodedata
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as WResponse
 
 from facilitator.errors import DomainError
 from facilitator.netaddr import public_base_url
+from facilitator.review import pdf as pdf_jobs
 from facilitator.review import services
 from facilitator.review.context import FACILITATOR, ReviewContext
 from facilitator.review.models import ReviewLink
@@ -24,6 +36,55 @@ from facilitator.workshops.models import Workshop
 PDF_APPENDIX_ROWS = 60  # a printed appendix stays readable (and quick to typeset); exports carry every row
 
 bp = Blueprint("review", __name__)
+
+
+# Dates and numbers in the reader's language, for every page (review, console, proceedings, follow-up) --
+
+
+@bp.app_template_filter("day")
+def day(value: Any, width: str = "medium") -> str:
+    """A date ("2026-11-23", a date or a datetime) as the reader's language writes it; other text as is."""
+    from datetime import date, datetime
+
+    from flask_babel import format_date
+
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, width) if isinstance(value, date) else ("" if value is None else str(value))
+
+
+@bp.app_template_filter("moment")
+def moment(value: Any, width: str = "short") -> str:
+    """A date and time (stored in UTC) as the reader's language writes it, in the app's time zone."""
+    from flask_babel import format_datetime
+
+    return format_datetime(value, width) if value is not None else ""
+
+
+@bp.app_template_filter("one_decimal")
+def one_decimal(value: Any, signed: bool = False) -> str:
+    """A mean such as 2.5, with the reader's decimal sign ("2,5" in French)."""
+    from flask_babel import format_decimal
+
+    if value is None:
+        return "—"
+    text = format_decimal(abs(value) if signed else value, format="0.0")
+    if not signed:
+        return text
+    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+
+
+@bp.app_template_filter("num")
+def num(value: Any) -> str:
+    """A whole number with the reader's grouping (1,234 / 1 234 / 1.234)."""
+    from flask_babel import format_number
+
+    return format_number(value) if isinstance(value, int | float) else ("" if value is None else str(value))
 
 _NEW_LINK = "review_new_link"
 
@@ -63,8 +124,8 @@ def render_report(
     )
 
 
-def _pdf_response(workshop: Workshop, html: str) -> Response:
-    response = Response(html_to_pdf(html), mimetype="application/pdf")
+def _pdf_response(workshop: Workshop, html: str | None, made: bytes | None = None) -> Response:
+    response = Response(made if made is not None else html_to_pdf(html or ""), mimetype="application/pdf")
     disposition = "attachment" if request.args.get("download") == "1" else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{_filename(workshop)}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -94,7 +155,24 @@ def report(workshop_id: int) -> Response | WResponse:
 @login_required
 def report_pdf(workshop_id: int) -> Response:
     workshop = facilitated_workshop(workshop_id)
+    # ?job=... is the link sent when a PDF asked for from the console is ready: served as made. Once it
+    # has expired (or on another deployment) the link still works: the PDF is made again.
+    made = pdf_jobs.kept(workshop.id, request.args.get("job", ""))
+    if made is not None:
+        return _pdf_response(workshop, None, made)
     return _pdf_response(workshop, render_report(workshop, FACILITATOR, pdf=True))
+
+
+@bp.post("/workshops/<int:workshop_id>/report.pdf/prepare")
+@login_required
+def prepare_report_pdf(workshop_id: int) -> tuple[Response, int]:
+    """From the console: make the PDF in the background; the facilitator's consoles are told, with a
+    download link, when it is ready (``report:pdf_ready`` through the message queue)."""
+    workshop = facilitated_workshop(workshop_id)
+    html = render_report(workshop, FACILITATOR, pdf=True)  # here: the asker's language and view
+    url = url_for("review.report_pdf", workshop_id=workshop.id, download=1)
+    job = pdf_jobs.start(workshop.id, current_user.id, html, url)
+    return jsonify(job), 202
 
 
 @bp.get("/workshops/<int:workshop_id>/review/links")

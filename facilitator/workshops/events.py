@@ -8,6 +8,7 @@ from pydantic import Field
 
 from facilitator.auth.models import Facilitator
 from facilitator.extensions import db
+from facilitator.i18n import translate_builtin
 from facilitator.realtime.protocol import Actor, CommandIn, Empty, Role, command
 from facilitator.workshops import services
 from facilitator.workshops.models import ActivityPhase
@@ -61,6 +62,7 @@ def register() -> None:
         kind = get_kind(activity.kind)
         return {
             **services.activity_public(activity),
+            "title": translate_builtin(activity.title),  # a default title (a kind's name) in their words
             "state": kind.snapshot(activity, actor),
             "hidden_count": kind.hidden_count(activity),
         }

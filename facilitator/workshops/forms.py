@@ -18,6 +18,17 @@ class WorkshopForm(FlaskForm):
         validators=[Optional(), Regexp(r"^\d{4}-\d{2}-\d{2}$", message=_l("Use the form 2026-11-23."))],
         render_kw={"type": "date"},
     )
+    screen_language = SelectField(
+        _l("Language of the big screen"),
+        description=_l("Phones choose their own language; the big screen shows this one."),
+        validators=[Optional()],
+    )
+
+    def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+        super().__init__(*args, **kwargs)
+        from facilitator.i18n import language_names
+
+        self.screen_language.choices = [("", _l("The language of the laptop showing it")), *language_names()]
 
 
 class ActivityAddForm(FlaskForm):
@@ -62,4 +73,7 @@ class JoinForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
         super().__init__(*args, **kwargs)
-        self.sector.choices = [("", "—")] + [(s, s) for s in current_app.config["SECTORS"]]
+        from facilitator.i18n import translate_builtin
+
+        # The value stays the English text (what is stored); the label is in the reader's language.
+        self.sector.choices = [("", "—")] + [(s, translate_builtin(s)) for s in current_app.config["SECTORS"]]

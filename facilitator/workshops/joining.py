@@ -60,10 +60,14 @@ def _blocked(code: str) -> bool:
     )
 
 
-def _record_failure(code: str) -> None:
-    window = current_app.config["JOIN_WINDOW"]
-    throttle.record(f"code:{code}", window)
-    throttle.record(f"device:{device_id()}", window)
+def _count_failure(code: str) -> bool:
+    """Count a wrong code against the code and the device; false if either is now over its limit.
+    Counting is atomic, so racing requests on several workers cannot all slip under the limit."""
+    cfg = current_app.config
+    window = cfg["JOIN_WINDOW"]
+    per_code = throttle.allow(f"code:{code}", cfg["JOIN_ATTEMPTS_PER_CODE"], window)
+    per_device = throttle.allow(f"device:{device_id()}", cfg["JOIN_ATTEMPTS_PER_DEVICE"], window)
+    return per_code and per_device
 
 
 def _lookup(code: str) -> Workshop | None:
@@ -72,8 +76,8 @@ def _lookup(code: str) -> Workshop | None:
     if _blocked(digits):
         abort(429)
     workshop = services.find_by_code(digits)
-    if workshop is None:
-        _record_failure(digits)
+    if workshop is None and not _count_failure(digits):
+        abort(429)  # over the limit now: answer as for a blocked device, not "no such workshop"
     return workshop
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from facilitator.activities import get_kind
 from facilitator.db import utcnow
 from facilitator.extensions import db
+from facilitator.i18n import translate_builtin
 from facilitator.realtime.protocol import Actor, Role
 from facilitator.realtime.publish import (
     ALL,
@@ -69,6 +70,7 @@ def staged_state(workshop: Workshop, actor: Actor) -> dict[str, Any] | None:
     kind = get_kind(staged.kind)
     return {
         **activity_public(staged),
+        "title": translate_builtin(staged.title),  # a default title (a kind's name) in the asker's words
         "state": kind.snapshot(staged, actor),
         "hidden_count": kind.hidden_count(staged),
     }

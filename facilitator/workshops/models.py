@@ -63,6 +63,7 @@ class Workshop(TimestampMixin, db.Model):
     timer_ends_at: Mapped[datetime | None] = mapped_column()
     timer_remaining: Mapped[int | None] = mapped_column()  # seconds left while paused
     timer_label: Mapped[str] = mapped_column(String(80), default="")
+    screen_language: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
     activities: Mapped[list[Activity]] = relationship(
         back_populates="workshop",

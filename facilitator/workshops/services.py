@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -52,6 +53,7 @@ def create_workshop(data: dict[str, Any], *, by: Facilitator) -> Workshop:
         purpose=data.get("purpose", ""),
         venue=data.get("venue", ""),
         starts_on=data.get("starts_on", ""),
+        screen_language=data.get("screen_language") or "",
         code=new_code(),
     )
     workshop.memberships.append(WorkshopFacilitator(facilitator=by, is_owner=True))
@@ -61,9 +63,9 @@ def create_workshop(data: dict[str, Any], *, by: Facilitator) -> Workshop:
 
 
 def update_workshop(workshop: Workshop, data: dict[str, Any], *, by: Facilitator) -> Workshop:
-    for key in ("title", "purpose", "venue", "starts_on"):
+    for key in ("title", "purpose", "venue", "starts_on", "screen_language"):
         if key in data:
-            setattr(workshop, key, data[key])
+            setattr(workshop, key, data[key] or "")
     announce(workshop.id, "workshop:updated", workshop_public(workshop))
     db.session.commit()
     return workshop
@@ -75,6 +77,7 @@ def duplicate_workshop(workshop: Workshop, *, by: Facilitator) -> Workshop:
         purpose=workshop.purpose,
         venue=workshop.venue,
         starts_on="",
+        screen_language=workshop.screen_language,
         code=new_code(),
     )
     copy.memberships.append(WorkshopFacilitator(facilitator=by, is_owner=True))
@@ -149,9 +152,14 @@ def add_activity(workshop: Workshop, kind_name: str, title: str, prompt: str, *,
         raise DomainError("too_many", _("A workshop can have at most %(n)d activities.", n=MAX_ACTIVITIES))
     kind = get_kind(kind_name)
     position = max((a.position for a in workshop.activities), default=-1) + 1
+    if not title:
+        # The kind's name, stored in English like other built-in text and shown in the reader's language
+        # (translate_builtin): not in the language of the console that happened to add it.
+        with force_locale("en"):
+            title = kind.label()
     activity = Activity(
         kind=kind_name,
-        title=title or kind.label(),
+        title=title,
         prompt=prompt,
         position=position,
         visibility=kind.default_visibility,
@@ -337,15 +345,16 @@ def workshop_public(workshop: Workshop) -> dict[str, Any]:
         "code": workshop.code,
         "code_grouped": workshop.code_grouped,
         "phase": workshop.phase,
+        "screen_language": workshop.screen_language,
     }
 
 
 def activity_public(activity: Activity) -> dict[str, Any]:
+    """An activity as broadcasts carry it: no words in anyone's language (see ``staged_public``)."""
     kind = get_kind(activity.kind)
     return {
         "id": activity.id,
         "kind": activity.kind,
-        "kind_label": kind.label(),
         "title": activity.title,
         "prompt": activity.prompt,
         "phase": activity.phase,
@@ -355,14 +364,22 @@ def activity_public(activity: Activity) -> dict[str, Any]:
     }
 
 
+# Parts of a kind's snapshot worded for whoever asked (the module's words, built-in texts translated, a
+# stakeholder map's findings). A broadcast is built once, in the language of whoever triggered it, and goes
+# to phones in every language: it leaves these out, and each client asks for its own (activity:state).
+WORDED_STATE = frozenset({"t", "words", "i18n", "labels", "analysis"})
+
+
 def staged_public(activity: Activity) -> dict[str, Any]:
-    """The activity with its state as everyone may see it (no names that are for facilitators only)."""
+    """The activity with its state as everyone may see it (no names that are for facilitators only) and
+    without words in anyone's language (``WORDED_STATE``)."""
     from facilitator.realtime.protocol import Actor, Role
 
     kind = get_kind(activity.kind)
     viewer = Actor(Role.SCREEN, activity.workshop_id)
-    return {**activity_public(activity), "state": kind.snapshot(activity, viewer),
-            "hidden_count": kind.hidden_count(activity)}
+    with force_locale("en"):  # stored built-in texts (a form's name in the results) stay as stored
+        state = {k: v for k, v in kind.snapshot(activity, viewer).items() if k not in WORDED_STATE}
+    return {**activity_public(activity), "state": state, "hidden_count": kind.hidden_count(activity)}
 
 
 def agenda_public(workshop: Workshop) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from facilitator.extensions import db
 from facilitator.netaddr import public_base_url, reachable_from_phones
 from facilitator.workshops import services
 from facilitator.workshops.access import facilitated_activity, facilitated_workshop
+from facilitator.i18n import personal_language
 from facilitator.workshops.forms import ActivityAddForm, ActivityEditForm, CoFacilitatorForm, WorkshopForm
 from facilitator.workshops.models import ModerationEntry, Workshop, WorkshopFacilitator, WorkshopPhase
 
@@ -207,7 +208,7 @@ def screen(workshop_id: int) -> str:
         "workshops/screen.html",
         workshop=workshop,
         join_url=url,
-        boot={"workshop": workshop.id, "role": "screen", "join_url": url},
+        boot={"workshop": workshop.id, "role": "screen", "join_url": url, "language": personal_language()},
     )
 
 

@@ -1,5 +1,7 @@
 import { h, readJSON } from "./dom.js";
+import { _, number } from "./i18n.js";
 import { connect, setCounters, startTimer, t } from "./live.js";
+import { reportPdf } from "./report_pdf.js";
 import { createStage } from "./stage.js";
 
 const boot = readJSON("boot");
@@ -37,9 +39,13 @@ function renderMix(mix) {
   const root = document.getElementById("mix");
   if (!root || !mix) return;
   const list = (title, rows) => h("div", {}, h("h3", { text: title }),
-    h("ul", { class: "plain small" }, rows.slice(0, 12).map(([name, n]) => h("li", {}, `${name || "—"}: ${n}`))));
-  root.replaceChildren(list(root.dataset.sectorTitle || "Sector", mix.sector),
-                       list(root.dataset.orgTitle || "Organisation", mix.organisation));
+    h("ul", { class: "plain small" }, rows.slice(0, 12).map(([name, n]) =>
+      // TRANSLATORS: a sector or organisation, and how many participants online belong to it.
+      h("li", {}, _("{name}: {n}", { name: name || "—", n: number(n) })))));
+  // Sectors offered at joining are stored in English; the page gives their names in this console's language.
+  const sectors = JSON.parse(root.dataset.sectorLabels || "{}");
+  root.replaceChildren(list(root.dataset.sectorTitle || _("Sector"), mix.sector.map(([s, n]) => [Object.hasOwn(sectors, s) ? sectors[s] : s, n])),
+                       list(root.dataset.orgTitle || _("Organisation"), mix.organisation));
 }
 function renderOnline(online) {
   const ul = document.getElementById("online");
@@ -68,6 +74,7 @@ live = connect(boot, {
   },
   error(err) { msg.textContent = err.message; },
 });
+reportPdf(live.socket);
 
 document.addEventListener("click", (e) => {
   const btn = e.target.closest("[data-command]");

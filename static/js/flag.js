@@ -3,22 +3,24 @@
 // Loaded by templates/join/live.html beside phone.js; talks to the server over HTTP (the page's socket
 // belongs to phone.js), with a client-made id so a retry never counts twice.
 import { h, readJSON } from "./dom.js";
+import { _ } from "./i18n.js";
 
 const script = document.querySelector("script[data-wa-flag]");
 const boot = readJSON("boot");
 const url = `/wa/${boot.workshop}/flag`;
 const pendingKey = `waflag:${boot.workshop}`;
-const EN = {
-  button: "I think we are avoiding the work", title: "Which form does it look like?", not_sure: "Not sure which",
-  send: "Send flag", cancel: "Cancel", sent: "Thank you. The facilitator sees your flag, not your name.",
-  queued: "You are offline: your flag will be sent when you are back.", note: "Anonymous",
+// The words in this page's language; the server sends the same ones with the forms (they win when present).
+const WORDS = {
+  button: _("I think we are avoiding the work"), title: _("Which form does it look like?"), not_sure: _("Not sure which"),
+  send: _("Send flag"), cancel: _("Cancel"), sent: _("Thank you. The facilitator sees your flag, not your name."),
+  queued: _("You are offline: your flag will be sent when you are back."),
 };
 
 function uid() {
   return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-let T = { ...EN };
+let T = { ...WORDS };
 let forms = [];
 let open = false;
 const status = h("p", { class: "wa-flag-status", role: "status", "aria-live": "polite" });
@@ -41,7 +43,7 @@ async function load() {
     const res = await request("GET");
     if (!res.ok) return;
     forms = res.data.forms || [];
-    T = { ...EN, ...(res.data.t || {}) };
+    T = { ...WORDS, ...(res.data.t || {}) };
     root.hidden = Boolean(res.data.ended);
     toggle.textContent = T.button;
     root.setAttribute("aria-label", T.button);

@@ -6,7 +6,11 @@ const boot = readJSON("boot");
 try { localStorage.setItem(`participant:${boot.code}`, boot.token); } catch { /* ignore */ }
 
 let live;
-const ctx = { view: "phone", me: boot.me, t, send: (name, payload) => live.send(name, payload) };
+const ctx = {
+  view: "phone", me: boot.me, t, send: (name, payload) => live.send(name, payload),
+  // A staged broadcast carries no words (it reaches every language): this phone asks for its own state.
+  async fetchState(id) { const res = await live.send("activity:state", { activity_id: id }); return res.ok ? res.data : null; },
+};
 const stage = createStage(document.getElementById("stage"), ctx);
 const timer = startTimer(document.getElementById("timer"), { now: () => live.now() });
 

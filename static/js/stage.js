@@ -1,5 +1,6 @@
 // Shows the on-stage activity with its kind's module, in one of three views: phone, screen, console.
-import { h, fmt } from "./dom.js";
+import { h } from "./dom.js";
+import { ngettext } from "./i18n.js";
 import { t } from "./live.js";
 
 const modules = new Map();
@@ -15,14 +16,19 @@ export function createStage(root, ctx) {
   const hiddenNote = document.getElementById("hidden-note");
   const visibilityNote = document.getElementById("visibility-note");
   const title = document.getElementById("stage-title");
+  // Phones announce which activity is on stage (a polite status), not every change inside it.
+  const stageNote = document.getElementById("stage-note");
 
   function notes(activity) {
     if (hiddenNote) {
       const n = activity?.hidden_count || 0;
-      hiddenNote.textContent = n ? fmt(t.hidden, { n }) : "";
+      // TRANSLATORS: {n} answers, topics or stakeholders of this activity hidden by the facilitator.
+      hiddenNote.textContent = n ? ngettext("{n} hidden by the facilitator", "{n} hidden by the facilitator", n) : "";
     }
     if (visibilityNote) visibilityNote.textContent = activity ? t[activity.visibility] || "" : "";
     if (title) title.textContent = activity ? activity.title : "";
+    const now = activity ? activity.title : t.waiting;
+    if (stageNote && stageNote.textContent !== now) stageNote.textContent = now;
   }
 
   async function show(activity) {

@@ -267,7 +267,12 @@ def test_analyse_and_relayout_announce_results(make_workshop, phone, sockets, fa
     assert result["ok"] and result["data"]["queued"] is False
     analysed = events(screen, "map:analysed")[0]
     assert analysed["measures"][str(ids[1])]["broker"] is True
-    assert any("stepped away" in f["text"] for f in analysed["findings"])
+    # The broadcast names each finding by code only (a sentence would be in the asker's language); each
+    # screen and console asks for its own words.
+    assert any(f["code"] == "single_point" for f in analysed["findings"])
+    assert all("text" not in f for f in analysed["findings"])
+    worded = ack(screen, "activity:state", {"activity_id": aid})["data"]["state"]["analysis"]["findings"]
+    assert any("stepped away" in f["text"] for f in worded)
     assert ack(console, "map:relayout", {"activity_id": aid, "fresh": True})["data"]["started"] is True
     positions = []
     for _ in range(50):

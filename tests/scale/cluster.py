@@ -279,14 +279,36 @@ class Cluster:
             w.stop()
 
 
+def ordered_client_class() -> type:
+    """python-socketio's Client runs the handler of every incoming message in a thread of its own, so
+    two broadcasts that arrive in order can reach the handlers in the opposite order; the phone then
+    drops the earlier seq as "already seen". That lost answers in this harness under load (issue 7),
+    while a browser (one JavaScript thread) handles messages strictly in arrival order. This client
+    handles them in arrival order too, on its read loop, like the browser."""
+    import engineio
+    import socketio
+
+    class InOrderEngineIO(engineio.Client):  # type: ignore[misc]
+        def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
+            if event == "message":
+                kwargs.pop("run_async", None)
+            return super()._trigger_event(event, *args, **kwargs)
+
+    class InOrderClient(socketio.Client):  # type: ignore[misc]
+        def _engineio_client_class(self) -> type:
+            return InOrderEngineIO
+
+    return InOrderClient
+
+
 class Phone:
     """A python-socketio client that behaves like static/js/live.js: it sends ``ws`` in the query
-    string, reconnects by itself, asks ``sync`` with its last seq on every connect, and applies each
-    broadcast once, in seq order, dropping anything at or below the last seq it has seen."""
+    string, reconnects by itself, handles messages in arrival order, and from the moment it connects
+    (or loses the connection) holds live broadcasts back until a ``sync`` with its last seq has
+    answered; then it applies each broadcast once, in seq order, dropping anything at or below the
+    last seq it has seen. A failed sync is tried again with the broadcasts still held back."""
 
     def __init__(self, url: str, session: Any, workshop_id: int, role: str = "participant"):
-        import socketio
-
         self.url, self.session, self.workshop_id, self.role = url, session, workshop_id, role
         self.lock = threading.RLock()
         self.last_seq: int | None = None
@@ -297,9 +319,11 @@ class Phone:
         self.buffered: list[tuple[str, Any]] = []
         self.connects = 0
         self.synced = threading.Event()
-        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1,
-                                   randomization_factor=0.2)
+        self.trace: list[tuple[Any, ...]] = []  # what happened, for failure messages
+        self.sio = ordered_client_class()(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1,
+                                          randomization_factor=0.2)
         self.sio.on("connect", self._on_connect)
+        self.sio.on("disconnect", self._on_disconnect)
         self.sio.on("*", self._on_any)
 
     def connect(self, url: str | None = None) -> Phone:
@@ -312,37 +336,58 @@ class Phone:
         return self
 
     def _on_connect(self) -> None:
-        self.connects += 1
-        self.synced.clear()
+        # On the read loop, before any broadcast that follows the connect: from here on they wait.
+        with self.lock:
+            self.synced.clear()
+            self.syncing = True
+            self.connects += 1
+            self.trace.append(("connect", self.last_seq))
         self.sio.start_background_task(self._sync)
 
-    def _sync(self) -> None:
+    def _on_disconnect(self, reason: Any = None) -> None:
         with self.lock:
-            self.syncing = True
-        try:
-            res = self.sio.call("sync", {"last_seq": self.last_seq}, timeout=20)
-            assert res["ok"], res
-            data = res["data"]
-            with self.lock:
-                if data["mode"] == "snapshot":
-                    self.snapshots += 1
-                    self.last_seq = data["seq"]
-                else:
-                    for ev in data["events"]:
-                        self._apply(ev["name"], ev["seq"], ev["data"])
-                    self.last_seq = max(self.last_seq or 0, data["seq"])
-        finally:
-            with self.lock:
-                self.syncing = False
-                pending, self.buffered = self.buffered, []
-                for name, env in pending:
-                    self._apply(name, env["seq"], env.get("data"))
-            self.synced.set()
+            self.syncing = True  # a catch-up is owed from now on
+            self.trace.append(("disconnect", self.last_seq))
+
+    def _sync(self) -> None:
+        while True:
+            try:
+                res = self.sio.call("sync", {"last_seq": self.last_seq}, timeout=20)
+            except Exception as err:  # disconnected or no answer: the next connect syncs again
+                with self.lock:
+                    self.trace.append(("sync failed", repr(err)))
+                if not self.sio.connected:
+                    return
+                time.sleep(0.5)
+                continue
+            if not res.get("ok"):
+                with self.lock:
+                    self.trace.append(("sync refused", res))
+                time.sleep(0.5)
+                continue
+            break
+        data = res["data"]
+        with self.lock:
+            if data["mode"] == "snapshot":
+                self.snapshots += 1
+                self.last_seq = data["seq"]
+                self.trace.append(("snapshot", data["seq"]))
+            else:
+                self.trace.append(("delta", data["seq"], [ev["seq"] for ev in data["events"]]))
+                for ev in data["events"]:
+                    self._apply(ev["name"], ev["seq"], ev["data"])
+                self.last_seq = max(self.last_seq or 0, data["seq"])
+            self.syncing = False
+            pending, self.buffered = self.buffered, []
+            for name, env in pending:
+                self._apply(name, env["seq"], env.get("data"))
+        self.synced.set()
 
     def _on_any(self, name: str, env: Any = None) -> None:
         if not isinstance(env, dict) or not isinstance(env.get("seq"), int):
             return
         with self.lock:
+            self.trace.append(("held" if self.syncing else "live", env["seq"]))
             if self.syncing:
                 self.buffered.append((name, env))
             else:
@@ -352,6 +397,8 @@ class Phone:
         if self.last_seq is not None and seq <= self.last_seq:
             if any(s == seq for s, _, _ in self.applied):
                 self.duplicates += 1
+            else:
+                self.trace.append(("dropped unseen", seq, self.last_seq))
             return
         self.last_seq = seq
         self.applied.append((seq, name, data))

@@ -32,6 +32,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "auth.logout": ACCOUNTS,
     "auth.setup": frozenset(),  # closed once the first account exists
     "auth.password": ACCOUNTS,
+    "i18n.choose": EVERYONE,  # the language switcher: sets a cookie on this device, nothing else
     "join.enter": EVERYONE,
     "join.join": EVERYONE,  # the join code is on the big screen: anyone in the room may join
     "join.resume": frozenset(),  # without the token the phone kept, no one resumes (tests/workshops)
@@ -101,6 +102,7 @@ ROUTES: dict[str, frozenset[str]] = {
     "archive.erase": STAFF,
     "review.report": STAFF,
     "review.report_pdf": STAFF,
+    "review.prepare_report_pdf": STAFF,  # typesets in the background; the console is told when ready
     "review.dashboard": STAFF,
     "review.links": STAFF,
     "review.create_link": STAFF,

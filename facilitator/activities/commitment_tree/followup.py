@@ -29,6 +29,7 @@ from facilitator.analysis import commitments as analysis
 from facilitator.db import utcnow
 from facilitator.errors import DomainError
 from facilitator.extensions import db
+from facilitator.i18n import translate_builtin
 from facilitator.realtime.publish import STAFF, announce
 from facilitator.workshops.models import Activity, Participant, Visibility, Workshop
 
@@ -316,7 +317,9 @@ def insights(activity: Activity, *, overload_at: int = 3) -> dict[str, Any]:
         "overload": [r for r in analysis.overload(graph, overload_at) if r["count"] > 1 or r["overloaded"]],
         "overload_at": overload_at,
         "unpartnered": [by_id[i] for i in analysis.unpartnered(graph)],
-        "stuck": analysis.stuck_reasons(changes, {f["key"]: f["name"] for f in DEFAULT_FORMS}),
+        "stuck": analysis.stuck_reasons(
+            changes, {f["key"]: translate_builtin(f["name"]) for f in DEFAULT_FORMS}
+        ),
         "follow_through": analysis.follow_through(
             facts, no_branch=_("No branch"), no_org=_("No organisation given")
         ),

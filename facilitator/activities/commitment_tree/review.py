@@ -54,11 +54,13 @@ def review(activity: Activity, ctx: ReviewContext) -> dict[str, Any]:
     total = len(visible)
     findings = [
         ngettext("%(num)d commitment was made.", "%(num)d commitments were made.", total),
-        _(
-            "%(u)d of %(n)d have been updated since the workshop: %(done)d done, %(prog)d in progress, "
+        ngettext(
+            "%(u)d of %(num)d has been updated since the workshop: %(done)d done, %(prog)d in progress, "
             "%(stuck)d stuck.",
+            "%(u)d of %(num)d have been updated since the workshop: %(done)d done, %(prog)d in progress, "
+            "%(stuck)d stuck.",
+            total,
             u=updated,
-            n=total,
             done=counts.get("done", 0),
             prog=counts.get("in_progress", 0),
             stuck=counts.get("stuck", 0),

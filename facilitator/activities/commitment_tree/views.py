@@ -12,6 +12,7 @@ from facilitator.activities.commitment_tree.schemas import MAX_NOTE, STATUSES
 from facilitator.db import utcnow
 from facilitator.errors import DomainError
 from facilitator.extensions import db
+from facilitator.i18n import translate_builtin
 from facilitator.workshops.access import facilitated_activity, facilitated_workshop
 from facilitator.workshops.models import Activity
 
@@ -156,8 +157,8 @@ def follow_up(token: str) -> Response | WResponse:
         branch_label=lambda bid: services.branch_label(activity, bid),
         statuses=STATUSES,
         labels=services.status_labels(),
-        forms=[(f["key"], f["name"]) for f in DEFAULT_FORMS],
-        form_names={f["key"]: f["name"] for f in DEFAULT_FORMS},
+        forms=[(f["key"], translate_builtin(f["name"])) for f in DEFAULT_FORMS],
+        form_names={f["key"]: translate_builtin(f["name"]) for f in DEFAULT_FORMS},
         max_note=MAX_NOTE,
         pulses=services.pulse_days(activity),
     )

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import func, select, union
 
 from facilitator.activities.open_space import convergence, photos
@@ -684,7 +685,8 @@ def merge_topics(activity: Activity, topic_id: int, into_id: int) -> Topic:
         kept.proposed_actions = list(dict.fromkeys([*kept.proposed_actions, *old.proposed_actions]))
         kept.took_part = list(dict.fromkeys([*(kept.took_part or []), *(old.took_part or [])]))
         db.session.delete(old)
-    extra = _("Merged with “%(title)s”.", title=source.title)
+    # Stored and shown to every phone: no words in the merging facilitator's language, just "+ “title”".
+    extra = f"+ \u201c{source.title}\u201d"
     if source.description and source.description != target.description:
         extra += " " + source.description
     target.description = " ".join(x for x in (target.description, extra) if x)[:500]
@@ -903,7 +905,7 @@ def strings() -> dict[str, str]:
         "merge_confirm": _("Merge “{a}” into “{b}”? Interest, check-ins and the report move over."),
         "merged": _("Topics merged."),
         "now_next": _("Now and next"),
-        "next": _("Next"),
+        "next": pgettext("the session after the current one", "Next"),
         "your_session": _("Your session: {title} · {space}"),
         "you_convene_at": _("You convene: {title} · {space}"),
         "pick_a_session": _("Pick a session to join"),

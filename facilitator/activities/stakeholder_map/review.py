@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from facilitator.activities.stakeholder_map import services
 from facilitator.analysis import network
+from facilitator.i18n import translate_builtin
 from facilitator.workshops.models import Activity
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def review(activity: Activity, ctx: ReviewContext) -> dict[str, Any]:
         {
             "name": by_id[m.id].name,
             "organisation": by_id[m.id].organisation,
-            "sector": by_id[m.id].sector,
+            "sector": translate_builtin(by_id[m.id].sector),
             "degree": m.degree,
             "betweenness": round(m.betweenness, 3),
             "broker": m.is_articulation_point,
@@ -76,9 +77,9 @@ def review(activity: Activity, ctx: ReviewContext) -> dict[str, Any]:
     stakeholder_rows = [
         [
             name_of[s.id],
-            s.kind,
+            translate_builtin(s.kind),
             s.organisation,
-            s.sector,
+            translate_builtin(s.sector),
             s.influence or "",
             s.interest or "",
             s.stance,
@@ -90,7 +91,7 @@ def review(activity: Activity, ctx: ReviewContext) -> dict[str, Any]:
         [
             name_of.get(r.source_id, ""),
             name_of.get(r.target_id, ""),
-            r.kind,
+            translate_builtin(r.kind),
             r.strength,
             _("needed") if r.is_needed else (_("one-way") if r.directed else ""),
         ]

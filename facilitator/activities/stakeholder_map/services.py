@@ -29,6 +29,7 @@ from facilitator.activities.stakeholder_map.schemas import (
 from facilitator.analysis import network
 from facilitator.errors import DomainError, Forbidden, NotFound
 from facilitator.extensions import db, socketio
+from facilitator.i18n import N_
 from facilitator.realtime.offload import run_cpu
 from facilitator.realtime.publish import ALL, STAFF, Coalescer, announce
 from facilitator.workshops.models import Activity, ActivityPhase, Participant, Visibility
@@ -38,9 +39,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STAKEHOLDER_KINDS = ["person", "team", "organisation", "group"]
-DEFAULT_RELATIONSHIP_KINDS = ["collaborates", "commissions", "funds", "reports to", "informal", "in tension"]
-MEMBERSHIP_KIND = "member of"  # the tie "put myself on the map" draws from a person to their organisation
+# Built-in kinds are stored in English (they are also the values phones send back) and shown in the
+# reader's language (translate_builtin here, the same messages in static/js/kinds/stakeholder_map.js).
+DEFAULT_STAKEHOLDER_KINDS = [N_("person"), N_("team"), N_("organisation"), N_("group")]
+DEFAULT_RELATIONSHIP_KINDS = [
+    N_("collaborates"), N_("commissions"), N_("funds"), N_("reports to"), N_("informal"), N_("in tension"),
+]
+MEMBERSHIP_KIND = N_("member of")  # the tie "put myself on the map" draws from a person to their organisation
 MAX_KINDS = 20
 INLINE_ANALYSIS_LIMIT = 300  # above this many stakeholders, analysis runs in a background task
 SNAPSHOT_ANALYSIS_LIMIT = 300
@@ -786,10 +791,33 @@ def _measure(nodes: list[Any], edges: list[Any]) -> tuple[Any, Any, Any]:
     return metrics, found, impact
 
 
+_measured: dict[int, tuple[Any, Any]] = {}  # activity id -> (the map measured, what was found), latest only
+_measured_lock = threading.Lock()
+MEASURED_KEPT = 64
+
+
+def _measure_once(activity_id: int, nodes: list[Any], edges: list[Any]) -> tuple[Any, Any, Any]:
+    """The analysis of this exact map, computed once: after a ``map:analysed`` broadcast every screen and
+    console asks for the findings in its own language, and they all get the same measures."""
+    key = (tuple(nodes), tuple(edges))
+    with _measured_lock:
+        hit = _measured.get(activity_id)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    result = run_cpu(_measure, nodes, edges)
+    with _measured_lock:
+        _measured.pop(activity_id, None)
+        _measured[activity_id] = (key, result)
+        while len(_measured) > MEASURED_KEPT:
+            _measured.pop(next(iter(_measured)))
+    return result
+
+
 def analyse(activity: Activity) -> dict[str, Any]:
-    """Measures, findings and the effect of needed ties, for the visible map (JSON-ready)."""
+    """Measures, findings and the effect of needed ties, for the visible map (JSON-ready). Each finding's
+    ``text`` is in the reader's language."""
     _s, _r, nodes, edges = _graph_input(activity)
-    metrics, found, impact = run_cpu(_measure, nodes, edges)
+    metrics, found, impact = _measure_once(activity.id, nodes, edges)
     measures = {
         str(i): {
             "degree": m.degree,
@@ -875,7 +903,11 @@ def publish_analysis(activity_id: int) -> dict[str, Any] | None:
         if activity is None:
             return None
         result = analyse(activity)
-        announce(activity.workshop_id, "map:analysed", {"activity_id": activity.id, **result})
+        # The broadcast carries measures and finding codes only: a sentence would be in the language of
+        # whoever asked. Screens and consoles fetch their own wording (activity:state); the asker has it here.
+        codes = [{k: v for k, v in f.items() if k != "text"} for f in result["findings"]]
+        public = {**result, "findings": codes}
+        announce(activity.workshop_id, "map:analysed", {"activity_id": activity.id, **public})
         db.session.commit()
         return result
     finally:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from facilitator.activities.work_avoidance import services
+from facilitator.i18n import translate_builtin
 from facilitator.workshops.models import Activity
 
 if TYPE_CHECKING:
@@ -18,18 +20,20 @@ if TYPE_CHECKING:
 
 def review(activity: Activity, ctx: ReviewContext) -> dict[str, Any]:
     data = services.export(activity)
-    labels = [str(s.get("label", s.get("value"))) for s in data["scale"]]
+    labels = [str(s.get("label", s.get("value"))) for s in services.scale_public(activity)]
     rows = []
     for a in data["aggregates"]:
+        name = translate_builtin(a["name"])
         if a["suppressed"]:
-            rows.append([a["name"], a["n"], _("too few answers to show"), "", ""])
+            rows.append([name, a["n"], _("too few answers to show"), "", ""])
             continue
-        mean = "" if a["mean"] is None else f"{a['mean']:.1f}"
-        often = "" if a["share_often"] is None else f"{round(a['share_often'] * 100)}%"
+        mean = "" if a["mean"] is None else format_decimal(a["mean"], format="0.0")
+        often = "" if a["share_often"] is None else format_percent(a["share_often"])
         spread = " · ".join(
-            f"{label}: {n}" for label, n in zip(labels, a["distribution"] or [], strict=False)
+            _("%(label)s: %(n)s", label=label, n=n)
+            for label, n in zip(labels, a["distribution"] or [], strict=False)
         )
-        rows.append([a["name"], a["n"], mean, often, spread])
+        rows.append([name, a["n"], mean, often, spread])
     return {
         "empty": data["respondents"] == 0,
         "respondents": data["respondents"],

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -32,6 +33,7 @@ from facilitator.analysis.checklist import FormAggregate, Response
 from facilitator.db import utcnow
 from facilitator.errors import DomainError
 from facilitator.extensions import db
+from facilitator.i18n import N_, translate_builtin
 from facilitator.realtime.publish import ALL, STAFF, Coalescer, announce, emit_now, room_for, screen_room
 from facilitator.workshops.models import Activity, ActivityPhase, Participant, Workshop, WorkshopPhase
 
@@ -54,12 +56,119 @@ FLAG_WINDOW = 300
 
 
 def scale() -> list[dict[str, Any]]:
-    labels = {0: _("Not at all"), 1: _("Rarely"), 2: _("Sometimes"), 3: _("Often"), 4: _("All the time")}
-    return [{"value": v, "label": labels.get(v, label)} for v, label in checklist.SCALE]
+    """The rating scale as stored in a workshop's config: English labels (shown through ``scale_public``)."""
+    return [{"value": v, "label": label} for v, label in checklist.SCALE]
+
+
+def scale_public(activity: Activity | None = None) -> list[dict[str, Any]]:
+    """The activity's scale in the reader's language."""
+    stored = ((activity.config or {}).get("scale") if activity is not None else None) or scale()
+    return [{**s, "label": translate_builtin(str(s.get("label", s.get("value", ""))))} for s in stored]
 
 
 def builtin_name() -> str:
-    return _("Built-in checklist (after Heifetz)")
+    """Stored in English in a workshop's config; shown through ``translate_builtin`` (``checklist_name``)."""
+    return N_("Built-in checklist (after Heifetz)")
+
+
+def checklist_name(activity: Activity) -> str:
+    meta = (activity.config or {}).get("checklist") or {}
+    return translate_builtin(str(meta.get("name") or builtin_name()))
+
+
+def form_public(form: Mapping[str, Any]) -> dict[str, Any]:
+    """One form in the reader's language: the built-in wording translated, a facilitator's own as typed.
+    The key stays as it is (answers and results over time are matched by key)."""
+    out = dict(form)
+    for field in ("name", "family", "description", "prompt"):
+        if isinstance(out.get(field), str):
+            out[field] = translate_builtin(out[field])
+    out["counter_moves"] = [translate_builtin(str(m)) for m in form.get("counter_moves", []) or []]
+    return out
+
+
+def forms_public(activity: Activity | None) -> list[dict[str, Any]]:
+    forms = forms_of(activity) if activity is not None else [dict(f) for f in checklist.DEFAULT_FORMS]
+    return [form_public(f) for f in forms]
+
+
+def labels(activity: Activity) -> dict[str, Any]:
+    """Built-in texts of this activity in the reader's language, for the browser module (the config it
+    also gets keeps them in English). Part of each client's own snapshot, never of a broadcast."""
+    return {"forms": forms_public(activity), "scale": scale_public(activity),
+            "checklist": checklist_name(activity), "other_groups": translate_builtin(checklist.OTHER_GROUPS)}
+
+
+def group_label(label: str) -> str:
+    """A group of a split: a sector offered at joining (built-in, translated), an organisation as typed."""
+    return translate_builtin(label)
+
+
+def _mean(value: float) -> str:
+    """A mean on the 0-4 scale, one decimal, with the reader's decimal sign."""
+    return format_decimal(value, format="0.0")
+
+
+def word_findings(facts: list[checklist.Fact]) -> list[str]:
+    """The checklist's findings (``checklist.finding_facts`` / ``group_finding_facts``) as sentences in the
+    reader's language, with built-in form names and sectors translated."""
+    from babel.lists import format_list
+
+    out = []
+    for fact in facts:
+        p = fact.params
+        name = translate_builtin(str(p.get("name", "")))
+        if fact.code == "not_enough":
+            out.append(_("There are not yet enough answers to show results."))
+        elif fact.code == "most_present":
+            out.append(ngettext(
+                "The room sees “%(name)s” as the most present form of work avoidance: %(mean)s on a scale "
+                "from 0 to 4, and %(often)s of %(num)s says it happens often or all the time.",
+                "The room sees “%(name)s” as the most present form of work avoidance: %(mean)s on a scale "
+                "from 0 to 4, and %(often)s of %(num)s say it happens often or all the time.",
+                p["n"], name=name, mean=_mean(p["mean"]), often=p["often"]))
+        elif fact.code == "next":
+            forms = [_("“%(name)s” (%(mean)s)", name=translate_builtin(str(n)), mean=_mean(m))
+                     for n, m in p["forms"]]
+            out.append(_("Next come %(forms)s.", forms=format_list(forms, locale=get_locale() or "en")))
+        elif fact.code == "split":
+            out.append(_("Views on “%(name)s” are split: %(low)s say rarely or not at all, %(high)s say "
+                         "often or all the time. That difference is worth exploring together.",
+                         name=name, low=p["low"], high=p["high"]))
+        elif fact.code == "least":
+            out.append(_("“%(name)s” is seen as the least present (%(mean)s).", name=name,
+                         mean=_mean(p["mean"])))
+        elif fact.code == "withheld":
+            out.append(ngettext("%(num)d form has too few answers to show, to keep answers anonymous.",
+                                "%(num)d forms have too few answers to show, to keep answers anonymous.",
+                                p["count"]))
+        elif fact.code == "groups_differ":
+            out.append(_("Groups see “%(name)s” differently: %(high_group)s rates it %(high)s on average, "
+                         "%(low_group)s %(low)s. The gap is a finding in itself.", name=name,
+                         high_group=group_label(p["high_group"]), high=_mean(p["high"]),
+                         low_group=group_label(p["low_group"]), low=_mean(p["low"])))
+    return out
+
+
+def chart(activity: Activity, aggs: list[FormAggregate], title: str | None = None) -> str:
+    """The bar chart (SVG) in the reader's language: form names, scale, the words around the bars."""
+    import dataclasses
+
+    words = {
+        "too_few": _("Too few answers to show"),
+        "stats": _("n=%(n)s · avg %(mean)s", n="{n}", mean="{mean}"),
+        "split": _("split"),
+        "key": _("most present · n = answers · avg on 0 (not at all) to 4 (all the time)"),
+        "label": ngettext("Work-avoidance checklist results for %(num)s form",
+                          "Work-avoidance checklist results for %(num)s forms", len(aggs)),
+        "describe_few": _("%(name)s: fewer answers than needed to show (%(n)s).", name="{name}", n="{n}"),
+        "describe": _("%(name)s: %(n)s answers, average %(mean)s; %(parts)s.", name="{name}", n="{n}",
+                      mean="{mean}", parts="{parts}"),
+        "part": _("%(label)s %(count)s", label="{label}", count="{count}"),
+    }
+    named = [dataclasses.replace(a, name=translate_builtin(a.name)) for a in aggs]
+    return checklist.svg_bars(named, title=title, words=words,
+                              scale_labels=[s["label"] for s in scale_public(activity)], fmt=_mean)
 
 
 def default_config() -> dict[str, Any]:
@@ -266,14 +375,14 @@ def group_results(activity: Activity, aggs: list[FormAggregate] | None = None) -
     forms = []
     for b in parts:
         groups = [
-            {"label": _("Other groups") if label == checklist.OTHER_GROUPS else label,
+            {"label": group_label(label),
              "is_other": label == checklist.OTHER_GROUPS, "n": a.n,
              "mean": None if a.mean is None else round(a.mean, 2),
              "distribution": list(a.distribution) if a.distribution else None}
             for label, a in b.groups.items()
         ]
-        forms.append({"key": b.key, "name": b.name, "gap": None if b.gap is None else round(b.gap, 2),
-                      "groups": groups})
+        forms.append({"key": b.key, "name": translate_builtin(b.name),
+                      "gap": None if b.gap is None else round(b.gap, 2), "groups": groups})
     named = {g["label"] for f in forms for g in f["groups"] if not g["is_other"]}
     differ = sorted((f for f in forms if f["gap"] is not None), key=lambda f: -f["gap"])[:TOP_FORMS]
     return {
@@ -282,7 +391,7 @@ def group_results(activity: Activity, aggs: list[FormAggregate] | None = None) -
         "groups_shown": len(named),
         "forms": forms,
         "differ_most": differ,
-        "findings": checklist.group_findings(parts, min_gap=0.75),
+        "findings": word_findings(checklist.group_finding_facts(parts, min_gap=0.75)),
     }
 
 
@@ -300,8 +409,9 @@ def priorities(activity: Activity) -> dict[str, Any]:
     return {
         "pickers": pickers,
         "ranking": [
-            {**p.as_dict(), "share": round(p.share, 3),
-             "counter_moves": [str(m) for m in by_key.get(p.key, {}).get("counter_moves", [])]}
+            {**p.as_dict(), "name": translate_builtin(p.name), "share": round(p.share, 3),
+             "counter_moves": [translate_builtin(str(m))
+                               for m in by_key.get(p.key, {}).get("counter_moves", [])]}
             for p in ranking
         ],
     }
@@ -310,7 +420,7 @@ def priorities(activity: Activity) -> dict[str, Any]:
 def aggregate_public(a: FormAggregate) -> dict[str, Any]:
     return {
         "key": a.key,
-        "name": a.name,
+        "name": translate_builtin(a.name),
         "position": a.position,
         "n": a.n,
         "skipped": a.skipped,
@@ -332,11 +442,11 @@ def top_forms(activity: Activity, aggs: list[FormAggregate], k: int = TOP_FORMS)
         form = by_key.get(a.key, {})
         out.append({
             "key": a.key,
-            "name": a.name,
+            "name": translate_builtin(a.name),
             "mean": None if a.mean is None else round(a.mean, 2),
             "share_often": None if a.share_often is None else round(a.share_often, 3),
             "n": a.n,
-            "counter_moves": [str(m) for m in form.get("counter_moves", [])],
+            "counter_moves": [translate_builtin(str(m)) for m in form.get("counter_moves", [])],
         })
     return out
 
@@ -359,7 +469,7 @@ def results(activity: Activity, *, full: bool = True) -> dict[str, Any]:
         "top": top_forms(activity, aggs),
         "priorities": priorities(activity),
         "groups": group_results(activity, aggs),
-        "findings": checklist.findings(aggs),
+        "findings": word_findings(checklist.finding_facts(aggs)),
     }
 
 
@@ -456,15 +566,16 @@ def _own(activity: Activity, participant_id: int) -> dict[str, Any]:
 
 
 def snapshot(activity: Activity, actor: Actor) -> dict[str, Any]:
+    words = {"t": strings(), "labels": labels(activity)}  # in the asker's language
     if actor.participant_id is not None:
         # A phone sees only its own answers: never the room's, never anyone else's.
-        return {**_own(activity, actor.participant_id), "t": strings()}
+        return {**_own(activity, actor.participant_id), **words}
     if actor.role == "facilitator":
-        return {"results": results(activity), "examples": examples(activity, staff=True), "t": strings()}
+        return {"results": results(activity), "examples": examples(activity, staff=True), **words}
     # The big screen (and the activity:staged broadcast, built for the screen): nothing before the reveal.
     shown = is_revealed(activity)
     return {"results": results(activity, full=shown),
-            "examples": examples(activity, staff=False) if shown else [], "t": strings()}
+            "examples": examples(activity, staff=False) if shown else [], **words}
 
 
 def answered_count(activity: Activity) -> int:
@@ -492,12 +603,12 @@ def export(activity: Activity) -> dict[str, Any]:
         "top": top_forms(activity, aggs),
         "priorities": priorities(activity),
         "groups": group_results(activity, aggs),
-        "findings": checklist.findings(aggs),
+        "findings": word_findings(checklist.finding_facts(aggs)),
         "examples": [{"form_key": e["form_key"], "form": names.get(e["form_key"], e["form_key"]),
                       "text": e["text"]} for e in shown],
         "hidden_examples": sum(1 for e in examples(activity, staff=True) if e["is_hidden"]),
         "flags": flag_timeline(activity.workshop),
-        "svg": checklist.svg_bars(aggs, title=activity.title),
+        "svg": chart(activity, aggs, title=activity.title),
         "sources": list(checklist.SOURCES),
     }
 
@@ -514,8 +625,9 @@ def export_csv(activity: Activity) -> str:
     rows: list[list[Any]] = []
     for a in data["aggregates"]:
         dist = a["distribution"] or [None] * len(labels)
-        rows.append(["form", a["key"], a["name"], "", a["n"], a["skipped"], a["suppressed"], *dist,
-                     _round(a["mean"]), a["median"], _round(a["share_often"]), a["is_split"], a["rank"],
+        rows.append(["form", a["key"], translate_builtin(a["name"]), "", a["n"], a["skipped"],
+                     a["suppressed"], *dist, _round(a["mean"]), a["median"], _round(a["share_often"]),
+                     a["is_split"], a["rank"],
                      picks.get(a["key"], 0 if data["priorities"]["ranking"] else None)])
     groups = data["groups"]
     for f in (groups or {}).get("forms", []):
@@ -757,10 +869,9 @@ def raise_flag(workshop: Workshop, form_key: str, *, by: Participant) -> dict[st
     if form_key and form_key not in names:
         raise DomainError("unknown_form", _("That item is not on this checklist."), 404)
     key = f"wa-flag:{workshop.id}:{by.id}"  # a rate limit only: the flag itself names nobody
-    if throttle.is_blocked(key, FLAG_LIMIT, FLAG_WINDOW):
+    if not throttle.allow(key, FLAG_LIMIT, FLAG_WINDOW):  # one atomic count, even across workers
         raise DomainError("rate_limited", _("Thank you: the facilitator has your flags. Try again in a few "
                                             "minutes."))
-    throttle.record(key, FLAG_WINDOW)
     staged = workshop.staged
     flag = WorkAvoidanceFlag(workshop_id=workshop.id, activity_id=staged.id if staged else None,
                              activity_title=(staged.title if staged else "")[:200], form_key=form_key,
@@ -778,8 +889,10 @@ def flag_timeline(workshop: Workshop) -> dict[str, Any]:
         select(WorkAvoidanceFlag).where(WorkAvoidanceFlag.workshop_id == workshop.id)
         .order_by(WorkAvoidanceFlag.created_at, WorkAvoidanceFlag.id)
     ).all()
-    items = [flag_public(f) for f in flags]
-    titles = {a.id: a.title for a in workshop.activities}
+    # The name stored with a flag is the form's wording at the time (English for a built-in form).
+    items = [{**flag_public(f), "form_name": translate_builtin(f.form_name),
+              "activity_title": translate_builtin(f.activity_title)} for f in flags]
+    titles = {a.id: translate_builtin(a.title) for a in workshop.activities}
     segments: list[dict[str, Any]] = []
     for item in items:
         if not segments or segments[-1]["activity_id"] != item["activity_id"]:
@@ -789,7 +902,7 @@ def flag_timeline(workshop: Workshop) -> dict[str, Any]:
     counts: Counter[tuple[str, str]] = Counter((i["form_key"], i["form_name"]) for i in items)
     by_form = [{"form_key": k, "form_name": n, "count": c}
                for (k, n), c in sorted(counts.items(), key=lambda e: (-e[1], e[0][1]))]
-    agenda = [{"id": a.id, "title": a.title,
+    agenda = [{"id": a.id, "title": titles[a.id],
                "flags": sum(1 for i in items if i["activity_id"] == a.id)} for a in workshop.activities]
     return {"total": len(items), "flags": items, "segments": segments, "by_form": by_form, "agenda": agenda}
 

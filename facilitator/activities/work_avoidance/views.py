@@ -19,6 +19,7 @@ from facilitator.activities.work_avoidance.schemas import FlagIn
 from facilitator.analysis.checklist import FAMILIES, MAX_MOVES, SOURCES
 from facilitator.errors import DomainError
 from facilitator.extensions import db
+from facilitator.i18n import translate_builtin
 from facilitator.workshops.access import facilitated_activity, facilitated_workshop
 from facilitator.workshops.models import Activity, ProcessedCommand, Workshop
 
@@ -34,7 +35,7 @@ def _private(response: Response | WResponse) -> Response | WResponse:
 def _library_choices() -> dict[str, Any]:
     def wa_checklists() -> list[tuple[str, str]]:
         """(ref, name) of the checklists the signed-in facilitator can pick for an activity."""
-        choices = [(services.BUILTIN, services.builtin_name())]
+        choices = [(services.BUILTIN, translate_builtin(services.builtin_name()))]
         if getattr(current_user, "is_authenticated", False):
             choices += [(str(c.id), c.name) for c in services.library(current_user.id)]
         return choices
@@ -58,7 +59,8 @@ def library() -> str:
     from facilitator.analysis.checklist import DEFAULT_FORMS
 
     return render_template("work_avoidance/library.html", checklists=services.library(current_user.id),
-                           builtin=DEFAULT_FORMS, builtin_name=services.builtin_name(), sources=SOURCES)
+                           builtin=[services.form_public(f) for f in DEFAULT_FORMS],
+                           builtin_name=translate_builtin(services.builtin_name()), sources=SOURCES)
 
 
 @bp.post("/checklists/clone")
@@ -126,7 +128,7 @@ def delete(checklist_id: int) -> WResponse:
 @login_required
 def over_time(ref: str) -> str:
     if ref == services.BUILTIN:
-        name = services.builtin_name()
+        name = translate_builtin(services.builtin_name())
     else:
         if not ref.isdigit():
             abort(404)
@@ -184,7 +186,8 @@ def _fail(code: str, message: str, status: int = 400) -> Response:
 @bp.get("/wa/<int:workshop_id>/flag")
 def flag_forms(workshop_id: int) -> Response | WResponse:
     workshop, _participant_row = _participant(workshop_id)
-    return _private(jsonify({"ok": True, "data": {"forms": services.flag_forms(workshop),
+    forms = [{**f, "name": translate_builtin(f["name"])} for f in services.flag_forms(workshop)]
+    return _private(jsonify({"ok": True, "data": {"forms": forms,
                                                   "ended": workshop.phase == "ended", "t": flag_strings()}}))
 
 

@@ -1,21 +1,54 @@
 // Commitment tree: phones post "I will ..." commitments; the big screen shows the tree growing live
 // (an SVG drawn by the server, loaded as an image), a ticker of the latest ones and a grouped list.
 import { h, readJSON } from "../dom.js";
+import { _, ngettext, number, date, lang } from "../i18n.js";
 
-const EN = {
-  i_will: "I will …", by_when: "By when (optional)", with_whom: "With whom (optional)",
-  with_whom_hint: "Pick people or organisations in the room, or type names (commas between them).",
-  pick: "Pick from the room", pick_none: "Choose…", people: "People", organisations: "Organisations", add: "Add",
-  remove: "Remove", qr_alt: "QR code of your follow-up link",
-  branch: "Branch", no_branch: "No branch", commit: "Commit", save_changes: "Save changes", cancel: "Cancel",
-  edit: "Edit", withdraw: "Withdraw", withdraw_confirm: "Withdraw this commitment?", yours: "Your commitments",
-  none_yet: "No commitments yet.", latest: "Latest commitments", all_by_branch: "All commitments by branch",
-  no_theme: "No theme yet", follow_up: "Your follow-up link", save_link: "Save this link.", copy: "Copy link",
-  copied: "Copied", hidden_from_screen: "Hidden from the screen by the facilitator", show_list: "Show as a list",
-  show_tree: "Show the tree", tree_alt: "The commitment tree.", csv: "Download CSV", svg: "Download the tree (SVG)",
-  overview: "Follow-up: who has updated", with: "with", by: "by", limit: "You have made the most commitments allowed.",
-  too_many_people: "Please name at most 8 people or organisations.",
+// The module's words in this page's language. The server sends them too (state.t): see words().
+const OWN = {
+  i_will: _("I will …"), by_when: _("By when (optional)"), with_whom: _("With whom (optional)"),
+  with_whom_hint: _("Pick people or organisations in the room, or type names (commas between them)."),
+  pick: _("Pick from the room"), pick_none: _("Choose…"), people: _("People"), organisations: _("Organisations"),
+  add: _("Add"), qr_alt: _("QR code of your follow-up link: scan or save it"),
+  // TRANSLATORS: a branch of the commitment tree: a theme the facilitator set up.
+  branch: _("Branch"),
+  no_branch: _("No branch"), commit: _("Commit"), save_changes: _("Save changes"), cancel: _("Cancel"),
+  edit: _("Edit"), withdraw: _("Withdraw"), withdraw_confirm: _("Withdraw this commitment?"), yours: _("Your commitments"),
+  none_yet: _("No commitments yet."), latest: _("Latest commitments"), all_by_branch: _("All commitments by branch"),
+  no_theme: _("No theme yet"), follow_up: _("Your follow-up link"),
+  save_link: _("Save this link (bookmark it or send it to yourself). After the workshop you can use it to say how your commitments are going, without an account."),
+  copy: _("Copy link"), copied: _("Copied"), hidden_from_screen: _("Hidden from the screen by the facilitator"),
+  show_list: _("Show as a list"), show_tree: _("Show the tree"),
+  tree_alt: _("The commitment tree: a leaf per commitment on a branch per theme. The list follows."),
+  csv: _("Download CSV"), svg: _("Download the tree (SVG)"), overview: _("Follow-up: who has updated"),
+  limit: _("You have made the most commitments allowed."),
+  // Shared with the page's own block (#i18n, ctx.t): the same messages.
+  saving: _("Saving…"), saved: _("Saved"), is_closed: _("This activity is closed."),
+  not_open: _("This activity is not open yet."),
+  // TRANSLATORS: a badge on something the facilitator hid from the room.
+  hidden_item: _("hidden"),
+  hide: _("Hide"), restore: _("Restore"), hide_reason: _("Why hide this? (kept in the moderation log)"),
 };
+const SHARED = ["saving", "saved", "is_closed", "not_open", "hidden_item", "hide", "restore", "hide_reason"];
+
+// Which copy of a text this viewer gets. The page's catalogue is in the viewer's own language; the server's
+// copy is in the language of whoever asked for the state, and a staged broadcast is asked for by the
+// facilitator. So the page's text wins when the page is in English or its catalogue translates the text;
+// a server copy only fills a text that is not translated for scripts yet.
+const TRANSLATED = new Set(Object.values(readJSON("catalog").messages || {}).filter((x) => typeof x === "string"));
+const ENGLISH = lang.split("-")[0] === "en";
+function words(own, ...servers) {
+  const out = { ...own };
+  for (const server of servers) {
+    for (const [key, text] of Object.entries(server || {})) {
+      if (typeof text !== "string" || !text) continue;
+      if (!(key in own) || (!ENGLISH && !TRANSLATED.has(own[key]))) out[key] = text;
+    }
+  }
+  return out;
+}
+const shared = (base) => Object.fromEntries(SHARED.filter((k) => typeof base?.[k] === "string").map((k) => [k, base[k]]));
+// "By when" is a calendar day (YYYY-MM-DD): shown in the reader's language, read as UTC so it never shifts.
+const day = (iso) => date(iso, { dateStyle: "medium", timeZone: "UTC" }) || iso;
 const MAX_WHO = 8;
 const CSS = "/static/css/kinds/commitment_tree.css";
 
@@ -26,8 +59,7 @@ function loadStyles() {
 
 export function mount(root, activity, ctx) {
   loadStyles();
-  const base = ctx.t || {};
-  let s = { ...EN, ...(activity.state?.t || {}) };
+  let s = words(OWN, shared(ctx.t), activity.state?.t);
   const items = new Map(); // id -> commitment as this viewer may see it
   const mine = new Map(); // id -> own commitment (phones)
   let followUp = null;
@@ -41,7 +73,7 @@ export function mount(root, activity, ctx) {
 
   function load(state) {
     if (!state) return;
-    s = { ...EN, ...(state.t || {}) };
+    s = words(OWN, shared(ctx.t), state.t);
     items.clear();
     for (const c of state.commitments || []) items.set(c.id, c);
     if (state.mine) {
@@ -123,7 +155,12 @@ export function mount(root, activity, ctx) {
       for (const x of fields.who.value.split(/[,;\n]/).map((y) => y.trim()).filter(Boolean)) {
         if (!who.some((w) => w.toLowerCase() === x.toLowerCase())) who.push(x);
       }
-      if (who.length > MAX_WHO) { status.textContent = s.too_many_people; fields.who.focus(); return; }
+      if (who.length > MAX_WHO) {
+        status.textContent = ngettext("Please name at most {n} person or organisation.",
+          "Please name at most {n} people or organisations.", MAX_WHO);
+        fields.who.focus();
+        return;
+      }
       const payload = {
         activity_id: activity.id, text, with_whom: who.map((x) => x.slice(0, 80)),
         by_when: fields.when.value || null,
@@ -132,7 +169,7 @@ export function mount(root, activity, ctx) {
       const editId = editing;
       if (editId) payload.commitment_id = editId;
       submit.disabled = true;
-      status.textContent = base.saving || "…";
+      status.textContent = s.saving;
       const res = await ctx.send(editId ? "commitment:edit" : "commitment:post", payload);
       submit.disabled = false;
       if (res.ok) {
@@ -144,7 +181,7 @@ export function mount(root, activity, ctx) {
         if (res.data.follow_up_qr) followQr = res.data.follow_up_qr;
         editing = null;
         resetForm();
-        status.textContent = base.saved || "";
+        status.textContent = s.saved;
         render();
       } else status.textContent = res.error.message;
     });
@@ -168,7 +205,7 @@ export function mount(root, activity, ctx) {
     if (!fields) return;
     fields.picked.replaceChildren(...picked.map((name) => h("li", { class: "ct-chip" },
       h("span", { text: name }),
-      h("button", { type: "button", class: "small", "aria-label": `${s.remove} ${name}`, text: "×",
+      h("button", { type: "button", class: "small", "aria-label": _("Remove {name}", { name }), text: "×",
         onclick: () => { picked = picked.filter((x) => x !== name); renderPicked(); } }))));
   }
 
@@ -216,9 +253,9 @@ export function mount(root, activity, ctx) {
     const cancel = form.querySelector(".ct-cancel");
     cancel.textContent = s.cancel;
     cancel.hidden = !editing;
-    if (!open) status.textContent = activity.phase === "closed" ? base.is_closed || "" : base.not_open || "";
+    if (!open) status.textContent = activity.phase === "closed" ? s.is_closed : s.not_open;
     else if (full) status.textContent = s.limit;
-    else if ([base.is_closed, base.not_open, s.limit].includes(status.textContent)) status.textContent = "";
+    else if ([s.is_closed, s.not_open, s.limit].includes(status.textContent)) status.textContent = "";
 
     const own = [...mine.values()].sort((a, b) => a.id - b.id);
     mineList.replaceChildren(...own.map((c) => {
@@ -257,8 +294,10 @@ export function mount(root, activity, ctx) {
     const bits = [];
     if (c.author && namesShown()) bits.push(c.author);
     if (c.branch_id && branchName(c.branch_id)) bits.push(branchName(c.branch_id));
-    if (c.by_when) bits.push(`${s.by} ${c.by_when}`);
-    if (c.with_whom?.length) bits.push(`${s.with} ${c.with_whom.join(", ")}`);
+    // TRANSLATORS: when a commitment is due, e.g. "by 30 Jun 2025".
+    if (c.by_when) bits.push(_("by {date}", { date: day(c.by_when) }));
+    // TRANSLATORS: who a commitment is made with, e.g. "with Bob, City Council".
+    if (c.with_whom?.length) bits.push(_("with {names}", { names: c.with_whom.join(", ") }));
     return h("p", { class: "ct-meta-line", text: bits.join(" · ") });
   }
 
@@ -268,16 +307,16 @@ export function mount(root, activity, ctx) {
     for (const c of visible().sort((a, b) => a.id - b.id)) (groups.get(c.branch_id) || loose).list.push(c);
     const all = [...groups.values(), loose].filter((g) => g.list.length);
     return h("div", { class: "ct-groups" }, ...all.map((g) => h("section", { class: "ct-group" },
-      h("h3", { text: `${g.label} (${g.list.length})` }),
+      h("h3", { text: `${g.label} (${number(g.list.length)})` }),
       h("ul", { class: "plain" }, ...g.list.map((c) => {
         const li = h("li", { class: `ct-item${c.is_hidden ? " is-hidden" : ""}`, dataset: { id: String(c.id) } },
           h("span", { class: "ct-text", text: c.text }), meta(c));
         if (ctx.view === "console") {
           const hidden = c.is_hidden;
-          if (hidden) li.prepend(h("span", { class: "badge", text: base.hidden_item || "hidden" }));
-          li.append(h("button", { type: "button", class: "small", text: hidden ? base.restore || "Restore" : base.hide || "Hide",
+          if (hidden) li.prepend(h("span", { class: "badge", text: s.hidden_item }));
+          li.append(h("button", { type: "button", class: "small", text: hidden ? s.restore : s.hide,
             onclick: () => {
-              const reason = hidden ? "" : window.prompt(base.hide_reason || "Why?") || "";
+              const reason = hidden ? "" : window.prompt(s.hide_reason) || "";
               if (!hidden && !reason.trim()) return;
               ctx.send(hidden ? "item:restore" : "item:hide",
                 { activity_id: activity.id, item_type: "commitment", item_id: c.id, reason });

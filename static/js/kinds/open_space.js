@@ -1,39 +1,75 @@
 // Open Space: a marketplace of topics (phones), an agenda wall of slots x spaces (console places topics by
 // tapping, the big screen shows the grid live), the law of two feet (check in to a session), reports.
 import { h, fmt, readJSON } from "../dom.js";
+import { _, ngettext, number, lang, pgettext } from "../i18n.js";
 
-const FALLBACK = {
-  marketplace: "Marketplace", propose: "Propose a topic", topic_title: "Topic",
-  topic_description: "What is it about? (optional)", convene: "Convene it", interested: "I'm interested",
-  not_interested: "Interested ✓", interest_n: "{n} interested", here_n: "{n} here", edit: "Edit", save: "Save",
-  cancel: "Cancel", mine: "Your sessions", you_convene: "You convene this", no_topics: "No topics yet.",
-  agenda: "Agenda", now: "Now", all_sessions: "Sessions", join_session: "I'm here", you_are_here: "You are here",
-  leave: "Leave", not_placed: "Not on the wall yet", report: "Session report", write_report: "Write the report",
-  notes: "Notes", key_points: "Key points (one per line)", actions: "Proposed actions (one per line)",
-  report_saved: "Report saved", take_off: "Take off the wall", pick_topic: "Tap a topic, then tap a cell.",
-  suggest: "Suggest an agenda", accept: "Accept suggestion", discard: "Discard", clashes: "Clashes",
-  no_clashes: "No clashes.", clash_convener: "convener in two places", clash_audience: "{n} people want both",
-  clash_over: "{n} more than the space holds", unplaced: "Not placed", current_slot: "Now running", none: "None",
-  stage: "Stage", stage_marketplace: "Marketplace", stage_agenda: "Agenda", stage_sessions: "Sessions",
-  stage_reports: "Reports", proceedings: "Proceedings", capacity: "{n} places", empty_cell: "free",
-  swap_confirm: "That place is taken. Swap the two topics?", place: "Place",
+// The module's words in this page's language. The server sends them too (state.i18n): see words().
+const OWN = {
+  marketplace: _("Marketplace"), propose: _("Propose a topic"), topic_title: _("Topic"),
+  topic_description: _("What is it about? (optional)"), convene: _("Convene it"), interested: _("I'm interested"),
+  not_interested: _("Interested ✓"), edit: _("Edit"), save: _("Save"), cancel: _("Cancel"), mine: _("Your sessions"),
+  you_convene: _("You convene this"), no_topics: _("No topics yet. Propose the first one."), agenda: _("Agenda"),
+  now: _("Now"), all_sessions: _("Sessions"), join_session: _("I'm here"), you_are_here: _("You are here"),
+  leave: _("Leave"), not_placed: _("Not on the wall yet"), report: _("Session report"),
+  write_report: _("Write the report"), notes: _("Notes"), key_points: _("Key points (one per line)"),
+  actions: _("Proposed actions (one per line)"), report_saved: _("Report saved"), take_off: _("Take off the wall"),
+  pick_topic: _("Tap a topic, then tap a cell."), suggest: _("Suggest an agenda"), accept: _("Accept suggestion"),
+  discard: _("Discard"), clashes: _("Clashes"), no_clashes: _("No clashes."),
+  // TRANSLATORS: why two sessions of the same time slot clash: one person convenes both.
+  clash_convener: _("convener in two places"),
+  current_slot: _("Now running"), none: _("None"),
+  // TRANSLATORS: heading of the Open Space stage buttons (Marketplace, Agenda, Sessions…).
+  stage: _("Stage"),
+  stage_marketplace: _("Marketplace"), stage_agenda: _("Agenda"), stage_sessions: _("Sessions"),
+  stage_reports: _("Reports"), proceedings: _("Proceedings"),
+  // TRANSLATORS: an empty cell of the agenda wall (a time slot in a space with no session yet).
+  empty_cell: _("free"),
+  swap_confirm: _("That place is taken. Swap the two topics?"),
+  // TRANSLATORS: a button: put the picked topic on the agenda wall.
+  place: _("Place"),
+  stage_convergence: _("Convergence"), steps: _("Open Space steps"), merge: _("Merge into…"),
+  merge_pick: _("Merge “{title}” into which topic?"),
+  merge_confirm: _("Merge “{a}” into “{b}”? Interest, check-ins and the report move over."),
+  merged: _("Topics merged."), now_next: _("Now and next"), next: pgettext("the session after the current one", "Next"),
+  your_session: _("Your session: {title} · {space}"), you_convene_at: _("You convene: {title} · {space}"),
+  pick_a_session: _("Pick a session to join"), nothing_yet: _("The agenda is not up yet."),
+  ics: _("Add my agenda to my calendar (.ics)"), took_part: _("Who took part (one per line)"),
+  add_photos: _("Add or remove photos"),
+  photo_of: _("Photo of the flip chart for {title}"), dismiss: _("OK"), edit_report: _("Edit the report"),
+  vote: _("Vote"), voted: _("Voted ●"),
+  no_actions: _("No proposed actions yet: they come from the session reports."), ranking: _("Ranking"),
+  reveal: _("Reveal the ranking"), hide_ranking: _("Hide the ranking"),
+  ranking_hidden: _("The ranking appears when the facilitator reveals it."),
+  to_tree: _("Add the chosen actions to the commitment tree as branches"), tree: _("Commitment tree"),
+  added_to_tree: _("Added to the tree: {labels}"),
+  no_tree: _("Add a commitment tree to the agenda to carry actions into it."),
+  qr_sheets: _("Print QR check-in sheets"), export_actions: _("Actions (CSV)"),
+  // Shared with the page's own block (#i18n, ctx.t): the same messages.
+  error: _("Something went wrong. Please try again."), saving: _("Saving…"), saved: _("Saved"),
+  // TRANSLATORS: a badge on something the facilitator hid from the room.
+  hidden_item: _("hidden"),
+  hide: _("Hide"), restore: _("Restore"), hide_reason: _("Why hide this? (kept in the moderation log)"),
+  is_closed: _("This activity is closed."), not_open: _("This activity is not open yet."),
 };
-Object.assign(FALLBACK, {
-  stage_convergence: "Convergence", steps: "Open Space steps", step_n: "Step {n} of {m}", merge: "Merge into…",
-  merge_pick: "Merge “{title}” into which topic?", merge_confirm: "Merge “{a}” into “{b}”?", merged: "Topics merged.",
-  now_next: "Now and next", next: "Next", your_session: "Your session: {title} · {space}",
-  you_convene_at: "You convene: {title} · {space}", pick_a_session: "Pick a session to join",
-  nothing_yet: "The agenda is not up yet.", my_agenda: "My agenda", ics: "Add my agenda to my calendar (.ics)",
-  took_part: "Who took part (one per line)", photos: "Flip-chart photos", add_photos: "Add or remove photos",
-  photo_of: "Photo of the flip chart for {title}", reminder: "Your session “{title}” ends in {n} min (at {at}).",
-  dismiss: "OK", edit_report: "Edit the report", vote: "Vote", voted: "Voted ●", unvote: "Take back",
-  votes_left: "You have {n} of {m} votes left.", votes_cast: "{n} votes from {p} people",
-  no_actions: "No proposed actions yet.", ranking: "Ranking", reveal: "Reveal the ranking",
-  hide_ranking: "Hide the ranking", ranking_hidden: "The ranking appears when the facilitator reveals it.",
-  votes_n: "{n} votes", to_tree: "Add the chosen actions to the commitment tree as branches", tree: "Commitment tree",
-  added_to_tree: "Added to the tree: {labels}", no_tree: "Add a commitment tree to the agenda first.",
-  qr_sheets: "Print QR check-in sheets", export_actions: "Actions (CSV)",
-});
+const SHARED = ["error", "saving", "saved", "hidden_item", "hide", "restore", "hide_reason", "is_closed", "not_open"];
+
+// Which copy of a text this viewer gets. The page's catalogue is in the viewer's own language; the server's
+// copy is in the language of whoever asked for the state, and a staged broadcast is asked for by the
+// facilitator. So the page's text wins when the page is in English or its catalogue translates the text;
+// a server copy only fills a text that is not translated for scripts yet.
+const TRANSLATED = new Set(Object.values(readJSON("catalog").messages || {}).filter((x) => typeof x === "string"));
+const ENGLISH = lang.split("-")[0] === "en";
+function words(own, ...servers) {
+  const out = { ...own };
+  for (const server of servers) {
+    for (const [key, text] of Object.entries(server || {})) {
+      if (typeof text !== "string" || !text) continue;
+      if (!(key in own) || (!ENGLISH && !TRANSLATED.has(own[key]))) out[key] = text;
+    }
+  }
+  return out;
+}
+const shared = (base) => Object.fromEntries(SHARED.filter((k) => typeof base?.[k] === "string").map((k) => [k, base[k]]));
 const STAGES = ["marketplace", "agenda", "sessions", "reports", "convergence"];
 const CSS = "/static/css/kinds/open_space.css";
 const toMinutes = (text) => {
@@ -47,7 +83,7 @@ export function mount(root, activity, ctx) {
   const phone = view === "phone";
   const consoleView = view === "console";
   let s = activity.state || {};
-  const t = { ...FALLBACK, ...ctx.t, ...(s.i18n || {}) };
+  let t = words(OWN, shared(ctx.t), s.i18n);
   if (!document.querySelector(`link[href="${CSS}"]`)) document.head.append(h("link", { rel: "stylesheet", href: CSS }));
   const boot = readJSON("boot");
 
@@ -101,6 +137,7 @@ export function mount(root, activity, ctx) {
       clockOffset = server - (d.getHours() * 60 + d.getMinutes() + d.getSeconds() / 60);
     }
     if (!mine.votes) mine.votes = [];
+    if (s.i18n) t = words(OWN, shared(ctx.t), s.i18n);
   }
   load(s);
 
@@ -126,28 +163,37 @@ export function mount(root, activity, ctx) {
     return h("nav", { class: `os-steps os-steps-${view}`, "aria-label": t.steps },
       h("ol", {}, STAGES.map((st, i) => h("li", {
         class: i < at ? "is-done" : i === at ? "is-now" : "", "aria-current": i === at ? "step" : null,
-      }, h("span", { class: "os-step-n", "aria-hidden": "true", text: String(i + 1) }), h("span", { class: "os-step-label", text: t[`stage_${st}`] })))),
-      phone ? h("p", { class: "os-step-now", text: `${fmt(t.step_n, { n: at + 1, m: STAGES.length })}: ${t[`stage_${stage}`]}` }) : null);
+      }, h("span", { class: "os-step-n", "aria-hidden": "true", text: number(i + 1) }), h("span", { class: "os-step-label", text: t[`stage_${st}`] })))),
+      phone ? h("p", { class: "os-step-now",
+        text: _("Step {n} of {m}: {stage}", { n: number(at + 1), m: number(STAGES.length), stage: t[`stage_${stage}`] }) }) : null);
   }
 
   function photoStrip(tp) {
     const list = photos[String(tp.id)] || [];
     if (!list.length) return null;
     return h("div", { class: "os-photo-strip" }, list.map((p, i) => h("a", { href: p.url, target: "_blank", rel: "noopener" },
-      h("img", { src: p.url, width: String(p.width), height: String(p.height), loading: "lazy", alt: `${fmt(t.photo_of, { title: tp.title })} (${i + 1})` }))));
+      h("img", { src: p.url, width: String(p.width), height: String(p.height), loading: "lazy", alt: `${fmt(t.photo_of, { title: tp.title })} (${number(i + 1)})` }))));
   }
 
   function topicCard(tp, { compact = false } = {}) {
     const li = h("li", { class: `os-topic${tp.is_hidden ? " is-hidden" : ""}${selected === tp.id ? " is-selected" : ""}`, dataset: { id: String(tp.id) } },
-      tp.is_hidden ? h("span", { class: "badge", text: t.hidden_item || "hidden" }) : null,
+      tp.is_hidden ? h("span", { class: "badge", text: t.hidden_item }) : null,
       h("p", { class: "os-topic-title", text: tp.title }),
       !compact && tp.description ? h("p", { class: "os-topic-desc", text: tp.description }) : null,
       h("p", { class: "os-topic-meta" },
         tp.convener ? h("span", { text: tp.convener }) : null,
-        h("span", { class: "os-count", text: fmt(t.interest_n, { n: tp.interest_count || 0 }) }),
-        tp.slot_id && tp.attendance ? h("span", { class: "os-count", text: fmt(t.here_n, { n: tp.attendance }) }) : null));
+        h("span", { class: "os-count", text: interestedText(tp.interest_count || 0) }),
+        tp.slot_id && tp.attendance ? h("span", { class: "os-count", text: hereText(tp.attendance) }) : null));
     return li;
   }
+
+  // TRANSLATORS: {n} is a number of people who marked the topic as interesting.
+  const interestedText = (n) => ngettext("{n} interested", "{n} interested", n);
+  // TRANSLATORS: {n} is a number of people who checked in to the session.
+  const hereText = (n) => ngettext("{n} here", "{n} here", n);
+  const votesText = (n) => ngettext("{n} vote", "{n} votes", n);
+  const castText = () => [ngettext("{n} vote cast", "{n} votes cast", totals.votes_cast),
+    ngettext("{n} person has voted", "{n} people have voted", totals.voters)].join(" · ");
 
   function field(id, label, input) {
     return h("div", { class: "field" }, h("label", { for: id, text: label }), input);
@@ -237,7 +283,7 @@ export function mount(root, activity, ctx) {
       const here = visible().filter((tp) => tp.slot_id === sl.id)
         .sort((a, b) => spaces.findIndex((x) => x.id === a.space_id) - spaces.findIndex((x) => x.id === b.space_id));
       if (!here.length) continue;
-      wrap.append(h("h3", { text: (currentSlot ? `${t.now}: ` : "") + slotText(sl) }));
+      wrap.append(h("h3", { text: currentSlot ? _("Now: {slot}", { slot: slotText(sl) }) : slotText(sl) }));
       const ul = h("ul", { class: "os-topics plain" });
       for (const tp of here) {
         const li = topicCard(tp, { compact: true });
@@ -358,19 +404,22 @@ export function mount(root, activity, ctx) {
       const left = end - clock;
       if (left > 0 && left <= reminderMinutes) {
         return h("div", { class: "os-reminder", role: "alert" },
-          h("p", { text: fmt(t.reminder, { title: tp.title, n: Math.max(1, Math.round(left)), at: sl.ends_at }) }),
+          h("p", { text: ngettext("Your session “{title}” ends in {n} minute (at {at}): time to gather the report.",
+            "Your session “{title}” ends in {n} minutes (at {at}): time to gather the report.",
+            Math.max(1, Math.round(left)), { title: tp.title, at: sl.ends_at }) }),
           h("button", { type: "button", class: "primary", text: t.write_report, onclick: () => { dismissed.add(tp.id); tab = "mine"; render(); } }),
           h("button", { type: "button", text: t.dismiss, onclick: () => { dismissed.add(tp.id); render(); } }));
       }
     }
     return null;
   }
-  if (phone) setInterval(() => { if (root.isConnected) render(); }, 30000);
+  const ticking = phone ? setInterval(() => render(), 30000) : null;
 
   // ---------------------------------------------------------------- convergence
   function votePhone() {
     const left = votesEach - mine.votes.length;
-    const wrap = h("div", { class: "os-vote" }, h("p", { class: "os-votes-left", role: "status", text: fmt(t.votes_left, { n: left, m: votesEach }) }));
+    const wrap = h("div", { class: "os-vote" }, h("p", { class: "os-votes-left", role: "status",
+      text: ngettext("You have {n} vote left out of {m}.", "You have {n} votes left out of {m}.", Math.max(0, left), { m: number(votesEach) }) }));
     if (!actions.length) { wrap.append(h("p", { class: "muted", text: t.no_actions })); return wrap; }
     const ul = h("ul", { class: "os-actions plain" });
     for (const a of actions) {
@@ -378,7 +427,7 @@ export function mount(root, activity, ctx) {
       ul.append(h("li", { class: `os-action${on ? " is-voted" : ""}` },
         h("p", { class: "os-action-text", text: a.text }), h("p", { class: "os-action-topic", text: a.topic }),
         h("button", { type: "button", class: on ? "primary" : "", "aria-pressed": on ? "true" : "false", disabled: !isOpen() || (!on && left <= 0),
-          text: on ? t.voted : t.vote, "aria-label": `${on ? t.unvote : t.vote}: ${a.text}`,
+          text: on ? t.voted : t.vote, "aria-label": on ? [t.voted, _("Take back: {text}", { text: a.text })].join(" ") : _("Vote: {text}", { text: a.text }),
           onclick: async () => {
             const res = await send(on ? "action:unvote" : "action:vote", { action_id: a.id });
             if (res.ok) { mine.votes = res.data.votes; say(""); render(); }
@@ -391,7 +440,7 @@ export function mount(root, activity, ctx) {
 
   function rankList(list) {
     return h("ol", { class: "os-ranking" }, list.map((a) => h("li", {},
-      h("div", { class: "os-rank-head" }, h("span", { class: "os-rank-text", text: a.text }), h("span", { class: "os-count", text: fmt(t.votes_n, { n: a.votes }) })),
+      h("div", { class: "os-rank-head" }, h("span", { class: "os-rank-text", text: a.text }), h("span", { class: "os-count", text: votesText(a.votes) })),
       h("div", { class: "os-bar", "aria-hidden": "true" }, h("span", { style: null, dataset: { w: String(a.votes) } })),
       h("p", { class: "os-action-topic", text: a.topic }))));
   }
@@ -406,7 +455,7 @@ export function mount(root, activity, ctx) {
 
   function voteConsole() {
     const box = h("section", { class: "os-converge", "aria-label": t.stage_convergence },
-      h("h4", { text: t.ranking }), h("p", { class: "small", text: fmt(t.votes_cast, { n: totals.votes_cast, p: totals.voters }) }),
+      h("h4", { text: t.ranking }), h("p", { class: "small", text: castText() }),
       h("div", { class: "actions" }, h("button", { type: "button", class: revealed ? "" : "primary", text: revealed ? t.hide_ranking : t.reveal,
         onclick: () => send("openspace:reveal", { revealed: !revealed }) }),
         boot.workshop ? h("a", { class: "button", href: `/workshops/${boot.workshop}/open-space/${activity.id}/actions.csv`, text: t.export_actions }) : null));
@@ -416,7 +465,7 @@ export function mount(root, activity, ctx) {
     for (const a of list) {
       const id = `os-pick-${a.id}`;
       const cb = h("input", { type: "checkbox", id, checked: chosen.has(a.id), onchange: () => { if (cb.checked) chosen.add(a.id); else chosen.delete(a.id); } });
-      ul.append(h("li", {}, cb, h("label", { for: id }, `${a.text} — `, h("span", { class: "os-count", text: fmt(t.votes_n, { n: a.votes }) }), h("span", { class: "muted small", text: ` (${a.topic})` }))));
+      ul.append(h("li", {}, cb, h("label", { for: id }, `${a.text} — `, h("span", { class: "os-count", text: votesText(a.votes) }), h("span", { class: "muted small", text: ` (${a.topic})` }))));
     }
     box.append(ul);
     if (!trees.length) { box.append(h("p", { class: "muted small", text: t.no_tree })); return box; }
@@ -447,7 +496,7 @@ export function mount(root, activity, ctx) {
   function wall({ tappable }) {
     const table = h("table", { class: `os-wall os-wall-${view}` });
     table.append(h("thead", {}, h("tr", {}, h("th", { scope: "col", text: t.agenda }),
-      ...spaces.map((sp) => h("th", { scope: "col" }, sp.name, h("span", { class: "os-cap", text: fmt(t.capacity, { n: sp.capacity }) }))))));
+      ...spaces.map((sp) => h("th", { scope: "col" }, sp.name, h("span", { class: "os-cap", text: ngettext("{n} place", "{n} places", sp.capacity) }))))));
     const body = h("tbody");
     for (const sl of slots) {
       const tr = h("tr", { class: sl.id === currentSlot ? "is-now" : "" },
@@ -459,8 +508,8 @@ export function mount(root, activity, ctx) {
           if (!tappable) cell.append(h("p", { class: "os-topic-title", text: tp.title }));
           if (tp.convener) cell.append(h("p", { class: "os-topic-meta", text: tp.convener }));
           cell.append(h("p", { class: "os-topic-meta" },
-            h("span", { class: "os-count", text: fmt(t.interest_n, { n: tp.interest_count || 0 }) }),
-            tp.attendance ? h("span", { class: "os-count os-here", text: fmt(t.here_n, { n: tp.attendance }) }) : null));
+            h("span", { class: "os-count", text: interestedText(tp.interest_count || 0) }),
+            tp.attendance ? h("span", { class: "os-count os-here", text: hereText(tp.attendance) }) : null));
           if (consoleView && attendees[String(tp.id)]?.length) cell.append(h("p", { class: "os-attendees small", text: attendees[String(tp.id)].join(", ") }));
           if (tp.is_hidden) cell.classList.add("is-hidden");
         }
@@ -500,7 +549,9 @@ export function mount(root, activity, ctx) {
     if (!items.length) return h("p", { class: "muted small", text: t.no_clashes });
     return h("ul", { class: "os-clashes small" }, items.slice(0, 30).map((c) => h("li", {},
       `${slotText(slotById(c.slot_id))}: ${c.topic_ids.map(title).join(" / ")} — ${
-        c.kind === "convener" ? t.clash_convener : c.kind === "audience" ? fmt(t.clash_audience, { n: c.people }) : fmt(t.clash_over, { n: c.people })}`)));
+        c.kind === "convener" ? t.clash_convener
+          : c.kind === "audience" ? ngettext("{n} person wants both", "{n} people want both", c.people)
+            : ngettext("{n} person more than the space holds", "{n} people more than the space holds", c.people)}`)));
   }
 
   function consoleControls() {
@@ -532,7 +583,8 @@ export function mount(root, activity, ctx) {
     const rows = suggestion.placements.map((p) => h("li", {}, `${topics.get(p.topic_id)?.title || p.topic_id} → ${slotText(slotById(p.slot_id))} · ${spaceById(p.space_id)?.name || ""}`));
     return h("section", { class: "os-suggestion", "aria-label": t.suggest },
       h("h3", { text: t.suggest }), h("ol", { class: "small" }, rows),
-      suggestion.unplaced.length ? h("p", { class: "small", text: `${t.unplaced}: ${suggestion.unplaced.map((id) => topics.get(id)?.title || id).join(", ")}` }) : null,
+      suggestion.unplaced.length ? h("p", { class: "small",
+        text: _("Not placed: {topics}", { topics: suggestion.unplaced.map((id) => topics.get(id)?.title || id).join(", ") }) }) : null,
       h("h4", { text: t.clashes }), clashList(suggestion.clashes),
       h("div", { class: "actions" },
         h("button", { type: "button", class: "primary", text: t.accept, onclick: async () => {
@@ -551,13 +603,14 @@ export function mount(root, activity, ctx) {
       const actions = h("div", { class: "actions" });
       if (!tp.is_hidden) {
         actions.append(h("button", { type: "button", class: `small${selected === tp.id ? " primary" : ""}`, "aria-pressed": selected === tp.id ? "true" : "false",
-          text: t.place, "aria-label": `${tp.title}: ${t.pick_topic}`,
+          text: t.place, "aria-label": `${t.place}: ${tp.title}`,
           onclick: () => { selected = selected === tp.id ? null : tp.id; render(); } }));
       }
       if (mergeFrom && mergeFrom !== tp.id && !tp.is_hidden) {
         const from = topics.get(mergeFrom);
-        actions.append(h("button", { type: "button", class: "small primary", text: `⇐ ${from?.title || ""}`.slice(0, 60),
-          "aria-label": fmt(t.merge_confirm, { a: from?.title || "", b: tp.title }), onclick: async () => {
+        const into = `⇐ ${from?.title || ""}`.slice(0, 60); // the name starts with what the button shows
+        actions.append(h("button", { type: "button", class: "small primary", text: into,
+          "aria-label": `${into}: ${fmt(t.merge_confirm, { a: from?.title || "", b: tp.title })}`, onclick: async () => {
             if (!window.confirm(fmt(t.merge_confirm, { a: from?.title || "", b: tp.title }))) return;
             const res = await send("topic:merge", { topic_id: mergeFrom, into_id: tp.id });
             mergeFrom = null;
@@ -566,7 +619,7 @@ export function mount(root, activity, ctx) {
           } }));
       }
       if (!tp.is_hidden) actions.append(h("button", { type: "button", class: `small${mergeFrom === tp.id ? " primary" : ""}`, "aria-pressed": mergeFrom === tp.id ? "true" : "false",
-        text: t.merge, "aria-label": fmt(t.merge_pick, { title: tp.title }), onclick: () => { mergeFrom = mergeFrom === tp.id ? null : tp.id; say(mergeFrom ? fmt(t.merge_pick, { title: tp.title }) : ""); render(); } }));
+        text: t.merge, "aria-label": `${t.merge} ${tp.title}`, onclick: () => { mergeFrom = mergeFrom === tp.id ? null : tp.id; say(mergeFrom ? fmt(t.merge_pick, { title: tp.title }) : ""); render(); } }));
       if (tp.slot_id) actions.append(h("button", { type: "button", class: "small", text: t.take_off,
         onclick: async () => { const res = await send("topic:unplace", { topic_id: tp.id }); if (res.ok) refreshClashes(); } }));
       actions.append(h("button", { type: "button", class: "small", text: tp.is_hidden ? t.restore : t.hide, onclick: () => {
@@ -588,7 +641,7 @@ export function mount(root, activity, ctx) {
     return h("details", { class: "os-report small" }, h("summary", { text: t.report }),
       r.notes ? h("p", { class: "os-notes", text: r.notes }) : null,
       r.key_points.length ? h("ul", {}, r.key_points.map((p) => h("li", { text: p }))) : null,
-      r.took_part?.length ? h("p", { class: "muted", text: `${t.took_part.split("(")[0].trim()}: ${r.took_part.join(", ")}` }) : null,
+      r.took_part?.length ? h("p", { class: "muted", text: _("Who took part: {names}", { names: r.took_part.join(", ") }) }) : null,
       r.proposed_actions.length ? h("ol", {}, r.proposed_actions.map((p) => h("li", { text: p }))) : null);
   }
 
@@ -610,12 +663,12 @@ export function mount(root, activity, ctx) {
     const heading = h("div", { class: "os-screen-head" }, h("h1", { class: "prompt", text: activity.prompt || activity.title }), steps());
     if (stage === "convergence") {
       if (!revealed || !ranking) {
-        return [heading, h("p", { class: "os-big-note", text: fmt(t.votes_cast, { n: totals.votes_cast, p: totals.voters }) }),
+        return [heading, h("p", { class: "os-big-note", text: castText() }),
           h("p", { class: "muted", text: t.ranking_hidden }),
           h("ul", { class: "os-actions os-action-wall plain" }, actions.slice(0, 24).map((a) => h("li", { class: "os-action" },
             h("p", { class: "os-action-text", text: a.text }), h("p", { class: "os-action-topic", text: a.topic }))))];
       }
-      return [heading, h("p", { class: "os-big-note", text: fmt(t.votes_cast, { n: totals.votes_cast, p: totals.voters }) }), rankList(ranking.slice(0, 10))];
+      return [heading, h("p", { class: "os-big-note", text: castText() }), rankList(ranking.slice(0, 10))];
     }
     if (stage === "marketplace") {
       const list = visible().sort((a, b) => b.interest_count - a.interest_count || a.id - b.id).slice(0, 48);
@@ -641,11 +694,13 @@ export function mount(root, activity, ctx) {
   }
 
   let queued = false;
+  let gone = false; // unmounted: another activity owns the stage root now
   function render() {
-    if (queued) return;
+    if (queued || gone) return;
     queued = true;
     requestAnimationFrame(() => {
       queued = false;
+      if (gone) return;
       const parts = phone ? phoneView() : consoleView ? consoleView_() : screenView();
       const focused = document.activeElement;
       root.replaceChildren(...[phone ? h("h2", { class: "prompt", text: activity.prompt || activity.title }) : null, ...parts].filter(Boolean));
@@ -677,6 +732,7 @@ export function mount(root, activity, ctx) {
   }
 
   return {
+    destroy() { gone = true; clearInterval(ticking); clearTimeout(refetching); },
     event(name, data) {
       switch (name) {
         case "topic:proposed":

@@ -1,6 +1,7 @@
 // Stakeholder map: phones add stakeholders and relationships with forms; the screen and the console
 // draw the network with Cytoscape at server positions, beside findings and a sortable table.
 import { h } from "../dom.js";
+import { _, ngettext, number } from "../i18n.js";
 
 const PALETTE = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"];
 const OTHER = "#8C8C8C";
@@ -9,11 +10,128 @@ const SCALE = 1000; // server positions are in the unit square
 const STANCES = ["", "champion", "supporter", "neutral", "sceptic", "opponent", "unknown"];
 const MAX_WORKS_WITH = 12;
 
+// The module's words in this page's language. The snapshot also carries them (state.words, translated on
+// the server), but a snapshot that arrives in a broadcast (activity:staged) is in the language of whoever
+// staged it: these come first, and state.words only fills in a key this list does not know.
+const WORDS = {
+  add_stakeholder: _("Add a stakeholder"),
+  add_relationship: _("Add a relationship"),
+  put_me: _("Put myself on the map"),
+  name: _("Name"),
+  kind: _("Kind"),
+  organisation: _("Organisation"),
+  sector: _("Sector"),
+  influence: _("Influence (1-5)"),
+  interest: _("Interest (1-5)"),
+  stance: _("Stance"),
+  at_stake: _("What is at stake for them"),
+  loyalties: _("Where their loyalties lie"),
+  losses: _("What they stand to lose from change"),
+  more: _("Stakes, loyalties and losses (optional)"),
+  from: _("From"),
+  to: _("To"),
+  filter: _("Type to filter"),
+  strength: _("Strength"),
+  weak: _("Weak"),
+  medium: _("Medium"),
+  strong: _("Strong"),
+  directed: _("One-way (from → to)"),
+  needed: _("Needed but missing today"),
+  did_you_mean: _("Did you mean one of these?"),
+  use_this: _("Use this one"),
+  add_anyway: _("No, add a new stakeholder"),
+  works_with: _("Who do you already work with? (tick all that apply)"),
+  add: _("Add"),
+  save: _("Save"),
+  cancel: _("Cancel"),
+  edit: _("Edit"),
+  merge: _("Merge into…"),
+  lock: _("Lock the map"),
+  unlock: _("Unlock the map"),
+  locked: _("The map is locked."),
+  analyse: _("Analyse"),
+  relayout: _("Tidy layout"),
+  relayout_fresh: _("New layout"),
+  colour_by: _("Colour by"),
+  size_by: _("Size by"),
+  community: _("cluster"),
+  degree: _("relationships"),
+  betweenness: _("brokerage (betweenness)"),
+  pagerank: _("reach (PageRank)"),
+  none: _("same size"),
+  table: _("Stakeholders and their measures"),
+  findings: _("What the map shows"),
+  no_findings: _("Press Analyse to see what the map shows."),
+  stakeholders: _("Stakeholders"),
+  relationships: _("Relationships"),
+  mine: _("Added by you"),
+  you: _("you"),
+  empty: _("No stakeholders yet."),
+  not_recorded: _("not recorded"),
+  other: _("Other"),
+  map_label: _("Network map of the stakeholders"),
+  focus_hint: _("Tap a stakeholder to focus on its neighbourhood."),
+  steps: _("Steps out"),
+  show_all: _("Show all"),
+  added: _("Added."),
+  on_map: _("You are on the map."),
+  choose_two: _("Please choose two different stakeholders."),
+  champion: _("champion"),
+  supporter: _("supporter"),
+  neutral: _("neutral"),
+  sceptic: _("sceptic"),
+  opponent: _("opponent"),
+  unknown: _("unknown"),
+  brokers: _("broker"),
+  see_map: _("See the map"),
+  legend: _("Legend"),
+  see_larger: _("Open a larger picture"),
+  grid: _("Power/interest grid"),
+  keep_satisfied: _("Keep satisfied"),
+  manage_closely: _("Manage closely"),
+  monitor: _("Monitor"),
+  keep_informed: _("Keep informed"),
+  not_rated: _("Not rated"),
+  ties_today: _("Today's network"),
+  ties_needed: _("With the needed ties"),
+  who_loses: _("Who bears the losses"),
+  no_losses: _("No losses recorded yet."),
+  losses_short: _("Stands to lose"),
+};
+
+// The kinds Facilitator ships (services.DEFAULT_*_KINDS, MEMBERSHIP_KIND) are stored in English and
+// shown in the reader's language; a kind the facilitator typed is shown as typed.
+const BUILTIN_KINDS = {
+  // TRANSLATORS: a kind of stakeholder.
+  person: _("person"),
+  // TRANSLATORS: a kind of stakeholder.
+  team: _("team"),
+  // TRANSLATORS: a kind of stakeholder.
+  organisation: _("organisation"),
+  // TRANSLATORS: a kind of stakeholder.
+  group: _("group"),
+  // TRANSLATORS: a kind of relationship between two stakeholders (A collaborates with B).
+  collaborates: _("collaborates"),
+  // TRANSLATORS: a kind of relationship between two stakeholders (A commissions B).
+  commissions: _("commissions"),
+  // TRANSLATORS: a kind of relationship between two stakeholders (A funds B).
+  funds: _("funds"),
+  // TRANSLATORS: a kind of relationship between two stakeholders (A reports to B).
+  "reports to": _("reports to"),
+  // TRANSLATORS: a kind of relationship between two stakeholders.
+  informal: _("informal"),
+  // TRANSLATORS: a kind of relationship between two stakeholders (A is in tension with B).
+  "in tension": _("in tension"),
+  // TRANSLATORS: a kind of relationship: a person is a member of an organisation.
+  "member of": _("member of"),
+};
+const kindName = (k) => (k && Object.prototype.hasOwnProperty.call(BUILTIN_KINDS, k) ? BUILTIN_KINDS[k] : k || "");
+
 export function mount(root, activity, ctx) {
   const t = ctx.t;
   const state = activity.state || {};
   const w = { ...(state.words || {}) };
-  const word = (k) => w[k] || t[k] || k;
+  const word = (k) => WORDS[k] || w[k] || t[k] || k;
   let config = { ...(activity.config || {}), ...(state.config || {}) };
   const people = new Map();
   const ties = new Map();
@@ -56,8 +174,8 @@ export function mount(root, activity, ctx) {
     for (const [v, text] of options) el.append(h("option", { value: v, text, selected: v === value }));
     return el;
   }
-  const kindOptions = (list) => [["", "—"], ...(list || []).map((k) => [k, k])];
-  const scaleOptions = [["", "—"], ...[1, 2, 3, 4, 5].map((n) => [String(n), String(n)])];
+  const kindOptions = (list) => [["", "—"], ...(list || []).map((k) => [k, kindName(k)])];
+  const scaleOptions = [["", "—"], ...[1, 2, 3, 4, 5].map((n) => [String(n), number(n)])];
   const stanceOptions = STANCES.map((s) => [s, s ? word(s) : "—"]);
 
   // A searchable single choice: a text filter over a list of stakeholders (no drag, big targets).
@@ -146,7 +264,7 @@ export function mount(root, activity, ctx) {
         h("ul", { class: "plain" }, list.map((s) => h("li", {},
           h("span", { text: label(s) }), " ",
           h("button", { type: "button", class: "small", text: word("use_this"), onclick: () => {
-            suggest.hidden = true; form.reset(); say(`${word("use_this")}: ${s.name}`);
+            suggest.hidden = true; form.reset(); say(_("Using {name}, already on the map.", { name: s.name }));
             pickers[0]?.set(s.id);
           } })))),
         h("button", { type: "button", text: word("add_anyway"), onclick: () => submit(true) }));
@@ -276,7 +394,7 @@ export function mount(root, activity, ctx) {
     const rows = visiblePeople().sort(byName);
     phoneList.replaceChildren(...(rows.length ? rows : []).map((s) => {
       const li = h("li", { class: "map-item" }, h("span", { class: "map-name", text: label(s) }),
-        s.kind ? h("span", { class: "badge", text: s.kind }) : null,
+        s.kind ? h("span", { class: "badge", text: kindName(s.kind) }) : null,
         mine.has(s.id) ? h("span", { class: "badge mine", text: s.id === me ? word("you") : word("mine") }) : null);
       if (mine.has(s.id) && open) {
         li.append(h("button", { type: "button", class: "small", text: word("edit"), onclick: () => {
@@ -288,7 +406,8 @@ export function mount(root, activity, ctx) {
     }));
     if (!rows.length) phoneList.append(h("li", { class: "muted", text: word("empty") }));
     const current = visibleTies().filter((r) => !r.is_needed).length;
-    thumb.caption.textContent = `${rows.length} ${word("stakeholders").toLowerCase()} · ${current} ${word("relationships").toLowerCase()}`;
+    thumb.caption.textContent = [ngettext("{n} stakeholder", "{n} stakeholders", rows.length),
+      ngettext("{n} relationship", "{n} relationships", current)].join(" · ");
   }
 
   // ---- screen and console -----------------------------------------------------------------------
@@ -398,17 +517,22 @@ export function mount(root, activity, ctx) {
     ui.colour = colour;
     ui.size = size;
     const filterSelect = (key, text) => {
-      const el = select(nextId(key), [["", `${text}: —`]]);
+      const el = select(nextId(key), [["", anyOf(text)]]);
       el.addEventListener("change", () => { filters[key] = el.value; render(); });
       ui[`filter_${key}`] = el;
       return h("div", { class: "field" }, h("label", { for: el.id, text }), el);
     };
-    const stepSel = select(nextId("steps"), [["1", "1"], ["2", "2"], ["3", "3"]], "1");
+    const stepSel = select(nextId("steps"), [1, 2, 3].map((n) => [String(n), number(n)]), "1");
     stepSel.addEventListener("change", () => { steps = Number(stepSel.value); applyFocus(); renderFocusNote(); });
+    // The neighbourhood of a stakeholder, chosen from a list: the same as tapping its circle, by keyboard too.
+    ui.focusSel = select(nextId("focus"), [["", "—"]]);
+    ui.focusSel.addEventListener("change", () => {
+      focusId = ui.focusSel.value ? Number(ui.focusSel.value) : null; applyFocus(); renderFocusNote();
+    });
     const rows = [
       field(word("colour_by"), colour), field(word("size_by"), size),
       filterSelect("organisation", word("organisation")), filterSelect("sector", word("sector")),
-      filterSelect("kind", word("relationships")), field(word("steps"), stepSel),
+      filterSelect("kind", word("relationships")), field(word("focus_on"), ui.focusSel), field(word("steps"), stepSel),
       ui.gridBtn = h("button", { type: "button", class: "small", text: word("grid"), "aria-pressed": String(gridView),
         onclick: () => setShared("view_mode", gridView ? "network" : "grid") }),
       ui.tiesToday = h("button", { type: "button", class: "small", text: word("ties_today"), onclick: () => setShared("ties_shown", "today") }),
@@ -420,7 +544,7 @@ export function mount(root, activity, ctx) {
       h("button", { type: "button", class: "small", text: word("analyse"), onclick: analyse }),
     ];
     if (staffView) {
-      ui.lock = h("button", { type: "button", class: "small", onclick: () =>
+      ui.lock = h("button", { type: "button", class: "small", text: config.locked ? word("unlock") : word("lock"), onclick: () =>
         ctx.send("map:lock", { activity_id: activity.id, locked: !config.locked }) });
       rows.push(
         h("button", { type: "button", class: "small", text: word("relayout"), onclick: () => ctx.send("map:relayout", { activity_id: activity.id, fresh: false }) }),
@@ -439,7 +563,11 @@ export function mount(root, activity, ctx) {
 
   function renderFocusNote() {
     const s = focusId === null ? null : people.get(focusId);
-    ui.view.textContent = s ? `${word("focus_on")}: ${s.name} · ${word("steps")}: ${steps}` : "";
+    if (ui.focusSel) {
+      ui.focusSel.replaceChildren(h("option", { value: "", text: "—" }),
+        ...visiblePeople().sort(byName).map((p) => h("option", { value: String(p.id), text: label(p), selected: p.id === focusId })));
+    }
+    ui.view.textContent = s ? _("Showing the neighbourhood of {name} · Steps out: {steps}", { name: s.name, steps: number(steps) }) : "";
   }
 
   async function analyse() {
@@ -447,12 +575,23 @@ export function mount(root, activity, ctx) {
     if (res.ok && res.data && res.data.measures) { analysis = res.data; render(); }
   }
 
+  // A map:analysed broadcast names its findings by code only (it reaches every language): a screen or
+  // console asks for the sentences in its own language.
+  async function wordFindings() {
+    const res = await ctx.send("activity:state", { activity_id: activity.id });
+    const worded = res.ok && res.data?.state?.analysis;
+    if (worded) { analysis = worded; render(); }
+  }
+
   function groupOf(s) {
     const by = config.colour_by || "organisation";
     if (by === "community") {
       const m = analysis?.measures?.[String(s.id)];
-      return m ? `${word("community")} ${m.community + 1}` : "";
+      // TRANSLATORS: a group of closely tied stakeholders found by the analysis, numbered from 1.
+      return m ? _("cluster {n}", { n: number(m.community + 1) }) : "";
     }
+    if (by === "kind") return kindName((s.kind || "").trim());
+    if (by === "stance") return s.stance ? word(s.stance) : "";
     return (s[by] || "").trim();
   }
 
@@ -530,7 +669,10 @@ export function mount(root, activity, ctx) {
       // Quadrant names sit just outside the plot, so no stakeholder is ever drawn over one.
       text("g-q1", word("keep_satisfied"), 1.75 * CELL, 0.3 * CELL), text("g-q2", word("manage_closely"), 4.25 * CELL, 0.3 * CELL),
       text("g-q3", word("monitor"), 1.75 * CELL, 5.72 * CELL), text("g-q4", word("keep_informed"), 4.25 * CELL, 5.72 * CELL),
-      text("g-ax", `${word("interest_axis")} →`, 3 * CELL, 6.05 * CELL), text("g-ay", `${word("influence_axis")} ↑`, 0.5 * CELL, 0.0 * CELL),
+      // TRANSLATORS: the label of the power/interest grid's horizontal axis (interest grows to the right).
+      text("g-ax", _("Interest →"), 3 * CELL, 6.05 * CELL),
+      // TRANSLATORS: the label of the power/interest grid's vertical axis (influence grows upwards).
+      text("g-ay", _("Influence ↑"), 0.5 * CELL, 0.0 * CELL),
       text("g-nr", word("not_rated"), -0.25 * CELL, 0.6 * CELL),
     ];
   }
@@ -626,10 +768,14 @@ export function mount(root, activity, ctx) {
     cy.elements().not(hood).not(".grid-label, .grid-corner, .grid-line").addClass("faded");
   }
 
-  function options(el, values, text) {
+  function anyOf(field) {
+    // TRANSLATORS: the first choice of a filter list (Organisation, Sector...): no filter, everything shown.
+    return _("{field}: all", { field });
+  }
+  function options(el, values, text, shownAs = (v) => v) {
     const current = el.value;
-    el.replaceChildren(h("option", { value: "", text: `${text}: —` }),
-      ...[...values].sort().map((v) => h("option", { value: v, text: v, selected: v === current })));
+    el.replaceChildren(h("option", { value: "", text: anyOf(text) }),
+      ...[...values].sort().map((v) => h("option", { value: v, text: shownAs(v), selected: v === current })));
   }
 
   function renderTable() {
@@ -653,9 +799,11 @@ export function mount(root, activity, ctx) {
       const m = analysis?.measures?.[String(s.id)];
       const tr = h("tr", { class: s.is_hidden ? "is-hidden" : "" }, cols.map(([k]) => {
         let v = value(s, k);
-        if (k === "betweenness" && typeof v === "number") v = v.toFixed(3);
-        if (k === "community" && typeof v === "number") v = v + 1;
-        if (k === "stance") v = word(v);
+        if (k === "betweenness" && typeof v === "number") v = number(v, { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+        else if (k === "community" && typeof v === "number") v = number(v + 1);
+        else if (typeof v === "number") v = number(v);
+        if (k === "kind") v = kindName(v);
+        if (k === "stance") v = v ? word(v) : "";
         return h(k === "name" ? "th" : "td", k === "name" ? { scope: "row" } : { class: `col-${k}` },
           k === "name" ? `#${s.id} ${s.name}` : v ?? "", k === "name" && m?.broker ? h("span", { class: "badge", text: word("brokers") }) : null);
       }));
@@ -678,7 +826,7 @@ export function mount(root, activity, ctx) {
         ctx.send(hidden ? "item:restore" : "item:hide", { activity_id: activity.id, item_type: "stakeholder", item_id: s.id, reason });
       } }),
       h("button", { type: "button", class: "small", text: word("merge"), onclick: () => {
-        const answer = window.prompt(`${word("merge_prompt")} (${s.name})`);
+        const answer = window.prompt(_("Merge {name} into which stakeholder? Type its number.", { name: s.name }));
         const keep = Number(String(answer || "").replace("#", "").trim());
         if (keep && keep !== s.id) ctx.send("map:merge", { activity_id: activity.id, keep_id: keep, merge_id: s.id });
       } }));
@@ -697,16 +845,17 @@ export function mount(root, activity, ctx) {
     const change = analysis?.needed?.change;
     const parts = [];
     if (tiesShown === "needed") {
-      parts.push(`${word("needed_count")}: ${needed}`);
+      parts.push(_("Needed ties: {n}", { n: number(needed) }));
       if (change && typeof change.cross_org_share === "number" && Math.round(change.cross_org_share * 100) !== 0) {
         const pts = Math.round(change.cross_org_share * 100);
-        parts.push(`${word("cross_org_change")}: ${pts >= 0 ? "+" : ""}${pts}`);
+        // TRANSLATORS: {change} is a signed number of percentage points, such as +12 or -5.
+        parts.push(_("Change in cross-organisation share (points): {change}", { change: number(pts, { signDisplay: "exceptZero" }) }));
       }
       if (change && typeof change.articulation_points === "number" && change.articulation_points < 0) {
-        parts.push(`${word("single_points_fewer")}: ${-change.articulation_points}`);
+        parts.push(_("Fewer single points of failure: {n}", { n: number(-change.articulation_points) }));
       }
       if (change && typeof change.components === "number" && change.components < 0) {
-        parts.push(`${word("parts_joined")}: ${-change.components}`);
+        parts.push(_("Separate parts joined: {n}", { n: number(-change.components) }));
       }
     }
     ui.needed.textContent = parts.join(" · ");
@@ -729,7 +878,7 @@ export function mount(root, activity, ctx) {
     for (const r of visibleTies()) if (r.kind) kinds.add(r.kind);
     options(ui.filter_organisation, orgs, word("organisation"));
     options(ui.filter_sector, sectors, word("sector"));
-    options(ui.filter_kind, kinds, word("relationships"));
+    options(ui.filter_kind, kinds, word("relationships"), kindName);
     if (ui.colour.value !== config.colour_by && config.colour_by) ui.colour.value = config.colour_by;
     if (ui.size.value !== config.size_by && config.size_by) ui.size.value = config.size_by;
     if (ui.lock) ui.lock.textContent = config.locked ? word("unlock") : word("lock");
@@ -785,7 +934,10 @@ export function mount(root, activity, ctx) {
         for (const p of data.stakeholders || []) upsert(people, p);
         for (const r of data.relationships || []) upsert(ties, r);
         shownCount = -1;
-      } else if (name === "map:analysed") analysis = data;
+      } else if (name === "map:analysed") {
+        analysis = { ...data, findings: analysis?.findings || [] };
+        if (ctx.view !== "phone") wordFindings();
+      }
       else if (name === "map:positions") { move(data.positions); shownCount = -1; }
       else if ((name === "item:hidden" || name === "item:restored") && (data.item_type === "stakeholder" || data.item_type === "relationship")) {
         const map = data.item_type === "stakeholder" ? people : ties;

@@ -1,32 +1,75 @@
 // Work-avoidance checklist. Phones rate each form 0-4 (one card at a time) and may add an example;
 // the big screen and console show live, anonymous aggregates pushed by the server (wa:results,
 // wa:examples), then, once closed, the most present forms with their counter-moves and the examples.
-import { h, fmt } from "../dom.js";
+import { h, fmt, readJSON } from "../dom.js";
+import { _, ngettext, number, lang } from "../i18n.js";
 
-const EN = {
-  of: "{i} of {n}", answered_of: "You have answered {i} of {n}", skip: "Skip", skipped: "Skipped",
-  previous: "Previous", next: "Next", example_label: "An example from your experience (optional, no names please)",
-  example_save: "Save example", example_remove: "Remove", done_title: "Thank you",
-  done_text: "You can change your answers until the facilitator closes the checklist.",
-  review: "Review my answers", anonymous_note: "Anonymous: nobody, the facilitators included, can see who answered what.",
-  respondents: "{n} people have answered", too_few: "{n} answered · shown from {k}",
-  stats: "n={n} · average {mean} · {often}% often or all the time", split: "split",
-  most_present: "Most present: what could we try instead?", examples: "Examples from the room",
-  no_examples: "No examples yet.", no_top: "Not enough answers yet to name the most present forms.", sources: "",
-  pick_title: "Which one or two should we most tackle?", pick_hint: "Choose up to two.", pick_save: "Save my choice",
-  pick_saved: "Your choice is saved.", pick_too_many: "Choose at most two.",
-  hidden_title: "Results are hidden until the facilitator reveals them", hidden_text: "",
-  reveal: "Reveal results on the big screen", unreveal: "Hide results from the big screen",
-  not_revealed: "Not shown on the big screen yet", revealed_note: "Shown on the big screen",
-  priorities: "What the room most wants to tackle", priorities_count: "{n} chose",
-  no_priorities: "Not enough choices yet to show a ranking.", chosen_by: "chosen by {n}",
-  differ_title: "Where perceptions differ most", differ_note: "", by_sector: "sector", by_organisation: "organisation",
-  no_differ: "Not enough answers per group to compare groups.", avg: "avg",
+// The module's words in this page's language. The server sends them too (state.t): see words().
+const OWN = {
+  // TRANSLATORS: which card of the checklist this is, e.g. "3 of 12".
+  of: _("{i} of {n}"),
+  answered_of: _("You have answered {i} of {n}"), skip: _("Skip"), skipped: _("Skipped"),
+  previous: _("Previous"), next: _("Next"), example_label: _("An example from your experience (optional, no names please)"),
+  example_save: _("Save example"), example_remove: _("Remove"), done_title: _("Thank you"),
+  done_text: _("You can change your answers until the facilitator closes the checklist."),
+  review: _("Review my answers"), anonymous_note: _("Anonymous: nobody, the facilitators included, can see who answered what."),
+  too_few: _("{n} answered · shown from {k}"),
+  // TRANSLATORS: a tag on a form where the answers are split (many low and many high ratings).
+  split: _("split"),
+  most_present: _("Most present: what could we try instead?"), examples: _("Examples from the room"),
+  no_examples: _("No examples yet."), no_top: _("Not enough answers yet to name the most present forms."),
+  sources: _("After Ronald A. Heifetz, Leadership Without Easy Answers (1994); Heifetz, Grashow and Linsky, The Practice of Adaptive Leadership (2009); and Sue Goss, “Why, in whole systems, is it so hard to move from papers to action?” (2017). Texts in our own words."),
+  pick_title: _("Which one or two should we most tackle?"),
+  pick_hint: _("Choose up to two. You can change your mind until the checklist closes."), pick_save: _("Save my choice"),
+  pick_saved: _("Your choice is saved."), pick_too_many: _("Choose at most two."),
+  hidden_title: _("Results are hidden until the facilitator reveals them"),
+  hidden_text: _("So that nobody is swayed by what others said. Keep answering on your phone."),
+  reveal: _("Reveal results on the big screen"), unreveal: _("Hide results from the big screen"),
+  not_revealed: _("Not shown on the big screen yet"), revealed_note: _("Shown on the big screen"),
+  priorities: _("What the room most wants to tackle"),
+  no_priorities: _("Not enough choices yet to show a ranking."),
+  differ_title: _("Where perceptions differ most"),
+  no_differ: _("Not enough answers per group to compare groups."),
+  // Shared with the page's own block (#i18n, ctx.t): the same messages.
+  saving: _("Saving…"), saved: _("Saved"), is_closed: _("This activity is closed."),
+  not_open: _("This activity is not open yet."),
+  // TRANSLATORS: a badge on something the facilitator hid from the room.
+  hidden_item: _("hidden"),
+  hide: _("Hide"), restore: _("Restore"), hide_reason: _("Why hide this? (kept in the moderation log)"),
 };
+const SHARED = ["saving", "saved", "is_closed", "not_open", "hidden_item", "hide", "restore", "hide_reason"];
+
+// Which copy of a text this viewer gets. The page's catalogue is in the viewer's own language; the server's
+// copy is in the language of whoever asked for the state, and a staged broadcast is asked for by the
+// facilitator. So the page's text wins when the page is in English or its catalogue translates the text;
+// a server copy only fills a text that is not translated for scripts yet.
+const TRANSLATED = new Set(Object.values(readJSON("catalog").messages || {}).filter((x) => typeof x === "string"));
+const ENGLISH = lang.split("-")[0] === "en";
+function words(own, ...servers) {
+  const out = { ...own };
+  for (const server of servers) {
+    for (const [key, text] of Object.entries(server || {})) {
+      if (typeof text !== "string" || !text) continue;
+      if (!(key in own) || (!ENGLISH && !TRANSLATED.has(own[key]))) out[key] = text;
+    }
+  }
+  return out;
+}
+const shared = (base) => Object.fromEntries(SHARED.filter((k) => typeof base?.[k] === "string").map((k) => [k, base[k]]));
+const one = (x) => number(x ?? 0, { minimumFractionDigits: 1, maximumFractionDigits: 1 }); // a mean: 2.5
+const percent = (share) => number(share ?? 0, { style: "percent", maximumFractionDigits: 0 });
+
+// The built-in scale. A checklist's config keeps its own copy of the labels: the built-in English ones are
+// shown in the reader's language, labels a facilitator wrote are shown as written.
 const SCALE = [
-  { value: 0, label: "Not at all" }, { value: 1, label: "Rarely" }, { value: 2, label: "Sometimes" },
-  { value: 3, label: "Often" }, { value: 4, label: "All the time" },
+  { value: 0, label: _("Not at all") }, { value: 1, label: _("Rarely") }, { value: 2, label: _("Sometimes") },
+  { value: 3, label: _("Often") }, { value: 4, label: _("All the time") },
 ];
+const SCALE_ENGLISH = ["Not at all", "Rarely", "Sometimes", "Often", "All the time"];
+const localScale = (list) => list.map((s) => {
+  const i = SCALE_ENGLISH.indexOf(s.label);
+  return i >= 0 ? { ...s, label: SCALE[i].label } : s;
+});
 const MAX_EXAMPLE = 500;
 const CSS = "/static/css/kinds/work_avoidance.css";
 
@@ -38,15 +81,17 @@ function loadStyles() {
 export function mount(root, activity, ctx) {
   loadStyles();
   const state = activity.state || {};
-  let T = { ...EN, ...ctx.t, ...(state.t || {}) };
-  const forms = () => (activity.config?.forms || []);
-  const scale = () => (activity.config?.scale?.length ? activity.config.scale : SCALE);
+  let T = words(OWN, shared(ctx.t), state.t);
+  // The forms in this viewer's language (state.labels, from its own activity:state); the config keeps English.
+  const forms = () => (activity.state?.labels?.forms || activity.config?.forms || []);
+  const scale = () => (activity.config?.scale?.length ? localScale(activity.config.scale) : SCALE);
   const isOpen = () => activity.phase === "open";
 
   const el = h("div", { class: `wa wa-${ctx.view}` });
   root.replaceChildren(el);
-  if (ctx.view === "phone") return phone(el, activity, ctx, state, () => T, (t) => { T = { ...T, ...t }; }, forms, scale, isOpen);
-  return board(el, activity, ctx, state, () => T, (t) => { T = { ...T, ...t }; }, forms, scale);
+  const setT = (t) => { T = words(OWN, shared(ctx.t), t); };
+  if (ctx.view === "phone") return phone(el, activity, ctx, state, () => T, setT, forms, scale, isOpen);
+  return board(el, activity, ctx, state, () => T, setT, forms, scale);
 }
 
 // Phone ----------------------------------------------------------------------------------------------
@@ -71,6 +116,7 @@ function phone(el, activity, ctx, state, T, setT, forms, scale, isOpen) {
       const s = res.ok && res.data?.state;
       if (!s || !("mine" in s)) return;
       setT(s.t || {});
+      if (s.labels) activity.state = { ...(activity.state || {}), labels: s.labels };
       for (const [k, v] of Object.entries(s.mine)) if (!mine.has(k)) mine.set(k, v);
       for (const [k, v] of Object.entries(s.my_examples || {})) if (!myExamples.has(k)) myExamples.set(k, v);
       if (!myPicks.length) myPicks = [...(s.my_picks || [])];
@@ -156,7 +202,7 @@ function phone(el, activity, ctx, state, T, setT, forms, scale, isOpen) {
         checked: current === s.value, disabled: !open });
       input.addEventListener("change", () => { if (input.checked) rate(form, s.value); });
       return h("div", { class: "wa-option" }, input, h("label", { for: id, class: "wa-choice" },
-        h("span", { class: "wa-choice-value", text: String(s.value) }), h("span", { text: s.label })));
+        h("span", { class: "wa-choice-value", text: number(s.value) }), h("span", { text: s.label })));
     });
     const skip = h("button", { type: "button", class: `wa-skip${current === null ? " is-chosen" : ""}`,
       text: current === null ? T().skipped : T().skip, disabled: !open, "aria-pressed": current === null ? "true" : "false",
@@ -164,8 +210,9 @@ function phone(el, activity, ctx, state, T, setT, forms, scale, isOpen) {
     const field = h("textarea", { id: `${name}-example`, maxlength: String(MAX_EXAMPLE), rows: "3", disabled: !open,
       "aria-label": T().example_label });
     field.value = myExamples.get(form.key) || "";
-    const counter = h("span", { class: "wa-count muted", text: `${field.value.length}/${MAX_EXAMPLE}` });
-    field.addEventListener("input", () => { counter.textContent = `${field.value.length}/${MAX_EXAMPLE}`; });
+    const count = () => `${number(field.value.length)}/${number(MAX_EXAMPLE)}`;
+    const counter = h("span", { class: "wa-count muted", text: count() });
+    field.addEventListener("input", () => { counter.textContent = count(); });
     const example = h("details", { class: "wa-example", open: myExamples.has(form.key) },
       h("summary", { text: T().example_label }),
       field, counter,
@@ -175,7 +222,7 @@ function phone(el, activity, ctx, state, T, setT, forms, scale, isOpen) {
         myExamples.has(form.key) ? h("button", { type: "button", text: T().example_remove, disabled: !open,
           onclick: () => saveExample(form, "", field) }) : null));
     return h("section", { class: "wa-card", "aria-labelledby": `${name}-title` },
-      h("p", { class: "wa-progress", text: fmt(T().of, { i: i + 1, n }) }),
+      h("p", { class: "wa-progress", text: fmt(T().of, { i: number(i + 1), n: number(n) }) }),
       h("h3", { id: `${name}-title`, tabindex: "-1", text: form.name }),
       form.description ? h("p", { class: "wa-desc", text: form.description }) : null,
       h("fieldset", { class: "wa-scale" }, h("legend", { text: form.prompt || form.name }), ...options),
@@ -187,7 +234,7 @@ function phone(el, activity, ctx, state, T, setT, forms, scale, isOpen) {
     const n = list.length;
     if (!n) { body.replaceChildren(); return; }
     index = Math.min(index, n - 1);
-    const progress = h("p", { class: "wa-answered", text: fmt(T().answered_of, { i: answeredCount(), n }) });
+    const progress = h("p", { class: "wa-answered", text: fmt(T().answered_of, { i: number(answeredCount()), n: number(n) }) });
     const bar = h("div", { class: "wa-progressbar", role: "presentation" }, h("span"));
     bar.firstChild.style.width = `${Math.round((answeredCount() / n) * 100)}%`;
     if (done) {
@@ -239,6 +286,7 @@ function board(el, activity, ctx, state, T, setT, forms, scale) {
     const s = res.ok && res.data?.state;
     if (!s || !s.results) return;
     setT(s.t || {});
+    if (s.labels) activity.state = { ...(activity.state || {}), labels: s.labels };
     results = s.results;
     examples.clear();
     for (const e of s.examples || []) examples.set(e.id, e);
@@ -257,16 +305,18 @@ function board(el, activity, ctx, state, T, setT, forms, scale) {
     let stats;
     if (a.suppressed || !a.distribution) {
       track.classList.add("is-empty");
-      stats = fmt(T().too_few, { n: a.n, k: results?.suppress_below ?? 3 });
+      stats = fmt(T().too_few, { n: number(a.n), k: number(results?.suppress_below ?? 3) });
     } else {
       a.distribution.forEach((count, v) => {
         if (!count) return;
-        const seg = h("span", { class: `wa-seg wa-seg-${v}`, text: count, title: `${scale()[v]?.label || v}: ${count}` });
+        const seg = h("span", { class: `wa-seg wa-seg-${v}`, text: number(count), title: `${scale()[v]?.label || v}: ${number(count)}` });
         seg.style.width = `${(count / a.n) * 100}%`;
         track.append(seg);
       });
-      stats = isScreen ? `n=${a.n} · ${T().avg} ${(a.mean ?? 0).toFixed(1)}`
-        : fmt(T().stats, { n: a.n, mean: (a.mean ?? 0).toFixed(1), often: Math.round((a.share_often ?? 0) * 100) });
+      // TRANSLATORS: statistics of one form on the big screen: number of answers and average rating (0-4).
+      stats = isScreen ? _("n={n} · avg {mean}", { n: number(a.n), mean: one(a.mean) })
+        // TRANSLATORS: {often} is a percentage, e.g. "40%", of answers rating the form "Often" or "All the time".
+        : _("n={n} · average {mean} · {often} often or all the time", { n: number(a.n), mean: one(a.mean), often: percent(a.share_often) });
       if (a.is_split) stats += ` · ${T().split}`;
     }
     li.append(track, h("span", { class: "wa-bar-stats", text: stats }));
@@ -300,10 +350,10 @@ function board(el, activity, ctx, state, T, setT, forms, scale) {
     if (ranking.length) {
       return h("div", { class: "wa-top wa-priorities" },
         h("h2", { text: T().priorities }),
-        h("p", { class: "muted", text: fmt(T().priorities_count, { n: p.pickers }) }),
+        h("p", { class: "muted", text: ngettext("{n} person chose", "{n} people chose", p.pickers) }),
         h("ol", {}, ranking.slice(0, 3).map((f) => h("li", { dataset: { key: f.key } },
           h("strong", { text: f.name }), " ",
-          h("span", { class: "wa-chosen", text: `(${fmt(T().chosen_by, { n: f.count })})` }),
+          h("span", { class: "wa-chosen", text: `(${ngettext("chosen by {n} person", "chosen by {n} people", f.count)})` }),
           moves(f.counter_moves || formMoves(f.key))))));
     }
     const top = results?.top || [];
@@ -316,28 +366,31 @@ function board(el, activity, ctx, state, T, setT, forms, scale) {
   function groupsBlock() {
     const g = results?.groups;
     if (!g) return null;
-    const by = g.by === "organisation" ? T().by_organisation : T().by_sector;
     const differ = g.differ_most || [];
     if (isScreen && !differ.length) return null; // the screen keeps its room for what there is to say
     const body = differ.length ? h("ul", { class: "wa-differ" }, differ.map((f) => h("li", {},
       h("strong", { text: f.name }), " ",
-      h("span", { class: "muted", text: `(${f.gap.toFixed(1)})` }),
+      h("span", { class: "muted", text: `(${one(f.gap)})` }),
       h("ul", { class: "wa-groups" }, f.groups.map((grp) => {
         const bar = h("span", { class: "wa-group-bar" });
         bar.style.width = `${((grp.mean ?? 0) / 4) * 100}%`;
         return h("li", {}, h("span", { class: "wa-group-name", text: grp.label }),
           h("span", { class: "wa-group-track" }, bar),
-          h("span", { class: "wa-group-mean", text: `${(grp.mean ?? 0).toFixed(1)} · n=${grp.n}` }));
+          h("span", { class: "wa-group-mean", text: _("{mean} · n={n}", { mean: one(grp.mean), n: number(grp.n) }) }));
       })))))
       : h("p", { class: "muted", text: T().no_differ });
     return h("div", { class: "wa-differ-block" }, h("h2", { text: T().differ_title }),
       ...(g.findings || []).slice(0, 2).map((text) => h("p", { class: "wa-finding", text })),
-      body, h("p", { class: "muted small", text: fmt(T().differ_note, { by, k: g.min }) }));
+      body, h("p", { class: "muted small", text: g.by === "organisation"
+        ? ngettext("Split by organisation; groups with fewer than {n} answer are pooled as “Other groups”.",
+          "Split by organisation; groups with fewer than {n} answers are pooled as “Other groups”.", g.min)
+        : ngettext("Split by sector; groups with fewer than {n} answer are pooled as “Other groups”.",
+          "Split by sector; groups with fewer than {n} answers are pooled as “Other groups”.", g.min) }));
   }
 
   function render() {
     const revealed = Boolean(results?.revealed);
-    respondents.textContent = fmt(T().respondents, { n: results?.respondents ?? 0 });
+    respondents.textContent = ngettext("{n} person has answered", "{n} people have answered", results?.respondents ?? 0);
     if (staff) {
       control.replaceChildren(
         h("span", { class: `badge ${revealed ? "phase-open" : "phase-draft"}`, text: revealed ? T().revealed_note : T().not_revealed }),
@@ -378,7 +431,8 @@ function board(el, activity, ctx, state, T, setT, forms, scale) {
 
   return {
     event(name, data) {
-      if (name === "wa:results") results = data;
+      // A push is worded for nobody (it reaches every language): fetch the results in this view's words.
+      if (name === "wa:results") { refetch(); return; }
       else if (name === "wa:examples") {
         examples.clear();
         for (const e of data.examples || []) examples.set(e.id, e);
