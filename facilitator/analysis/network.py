@@ -821,25 +821,14 @@ class _Blank(dict[str, Any]):
         return ""
 
 
-def _percent_text(value: int) -> str:
-    """12 -> "12%" in English, "12 %" in French: the reader's own way when a request says who reads."""
-    try:
-        from flask import has_request_context
-        from flask_babel import format_percent
-
-        if has_request_context():
-            return format_percent(value / 100)
-    except ImportError:  # pragma: no cover - the analysis also runs without Flask
-        pass
-    return f"{value}%"
-
-
-def finding_text(f: Finding, translate: Translate | None = None) -> str:
+def finding_text(f: Finding, translate: Translate | None = None, percent: Callable[[int], str] | None = None) -> str:
     """The finding as one sentence (plain text: escape it where it is shown).
 
     ``translate`` is a gettext-style ``ngettext(singular, plural, n)`` of the reader's language
     (English when None); it picks the form by ``params["count"]`` (or 2 when there is no count).
+    ``percent`` writes a whole percentage the reader's way (12 -> "12 %" in French; "12%" when None).
     """
+    show_percent = percent or (lambda value: f"{value}%")
     tr = translate or _english
     singular, plural = FINDING_TEMPLATES[f.code]
     count = f.params.get("count")
@@ -847,7 +836,7 @@ def finding_text(f: Finding, translate: Translate | None = None) -> str:
     values = _Blank(
         {
             k: _join([str(x) for x in v], translate=tr) if isinstance(v, list)
-            else _percent_text(v) if k.endswith("percent") else v
+            else show_percent(v) if k.endswith("percent") else v
             for k, v in f.params.items()
         }
     )

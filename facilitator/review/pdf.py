@@ -1,11 +1,11 @@
 """The report as PDF, made on the server with WeasyPrint. It may read the app's own static files and
 nothing else: no network, no file outside ``static/``, whatever the page contains.
 
-Typesetting a large report takes seconds of CPU. Under gevent it runs in a real thread
-(``realtime.offload.run_cpu``), one at a time per worker, so the worker's sockets keep being served
-meanwhile. From the console it runs in the background (:func:`start`): the finished PDF is kept for a
-while where every worker can find it (Redis when there is a message queue, else this process) and the
-facilitator who asked is told through the message queue, with a link that any worker can answer.
+Typesetting a large report takes seconds of CPU. Under gevent it runs in a child process, one at a
+time per worker, so the worker's sockets keep being served meanwhile. From the console it runs in the
+background (:func:`start`): the finished PDF is kept for a while where every worker can find it (Redis
+when there is a message queue, else this process) and the facilitator who asked is told through the
+message queue, with a link that any worker can answer.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from flask import Flask, current_app
-
-from facilitator.realtime.offload import run_cpu
 
 log = logging.getLogger(__name__)
 
@@ -93,19 +91,57 @@ def _typeset(html: str, root: Path, static_url: str) -> bytes:
 
 
 _turns = threading.BoundedSemaphore(AT_ONCE)  # cooperative once gevent has patched threading
+TYPESET_TIMEOUT = 300  # seconds; a report that takes longer is refused rather than left running
 
 
 def html_to_pdf(html: str, app: Flask | None = None) -> bytes:
-    """Typeset the report page; the calling greenlet waits, the rest of the worker does not."""
+    """Typeset the report page. Under gevent (``facilitator serve``) in a child process: only the calling
+    greenlet waits, and the worker's sockets keep being served, on the other core if there is one.
+    Elsewhere (tests, the command line) in this process."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     static_url = (app.static_url_path or "/static").rstrip("/")
     root = Path(app.static_folder or "static").resolve()
-    # The first import looks its C libraries up with a subprocess (ctypes.util.find_library), which under
-    # gevent only works on the main thread: import here, not in the pool thread.
-    import weasyprint  # noqa: F401
-
     with _turns:
-        return run_cpu(_typeset, html, root, static_url)
+        if _gevent_patched():
+            return _typeset_in_child(html, root, static_url)
+        return _typeset(html, root, static_url)
+
+
+def _gevent_patched() -> bool:
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return False
+    return bool(monkey.is_module_patched("subprocess"))
+
+
+def _typeset_in_child(html: str, root: Path, static_url: str) -> bytes:
+    """A thread is not enough here: WeasyPrint makes objects by the million, and each of the interpreter's
+    full garbage collections holds the GIL for a few hundred milliseconds (measured: 0.5-1 s pauses of a
+    10 ms heartbeat during one report), stopping every socket of the worker. A child process costs about
+    a second of start-up (on another core) and stops nothing."""
+    import subprocess  # gevent's, cooperative: this greenlet waits, the hub runs
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "facilitator.review.pdf", str(root), static_url],
+        input=html.encode("utf-8"), capture_output=True, timeout=TYPESET_TIMEOUT, check=False,
+    )
+    if done.returncode != 0 or not done.stdout.startswith(b"%PDF-"):
+        tail = done.stderr.decode("utf-8", "replace")[-2000:]
+        raise RuntimeError(f"typesetting the PDF failed (exit {done.returncode}): {tail}")
+    return done.stdout
+
+
+def _child_main(argv: list[str]) -> int:
+    """``python -m facilitator.review.pdf STATIC_ROOT STATIC_URL`` < page.html > page.pdf"""
+    import sys
+
+    root, static_url = Path(argv[1]).resolve(), argv[2]
+    html = sys.stdin.buffer.read().decode("utf-8")
+    sys.stdout.buffer.write(_typeset(html, root, static_url))
+    sys.stdout.buffer.flush()
+    return 0
 
 
 # PDFs made in the background from the console ----------------------------------------------------
@@ -202,3 +238,9 @@ def _run(app: Flask, workshop_id: int, facilitator_id: int, job: str, html: str,
     finally:
         with _running_lock:
             _running.pop((workshop_id, facilitator_id), None)
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(_child_main(sys.argv))

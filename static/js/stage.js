@@ -47,11 +47,28 @@ export function createStage(root, ctx) {
     current = { activity, instance: mod.mount(root, activity, ctx) };
   }
 
+  // While an activity is being put on stage (its own state on the way, its module loading), events about
+  // it wait here and are applied once it is shown: else an "Open" pressed just after "Put on screen" is
+  // lost and a phone says "not open yet" until reloaded. Kinds apply events idempotently.
+  let pending = null; // { id, events }
+
+  async function staged(activity) {
+    const wait = { id: activity?.id ?? null, events: [] };
+    pending = wait;
+    if (activity && ctx.fetchState) activity = (await ctx.fetchState(activity.id)) || activity;
+    if (pending !== wait) return; // something newer went on stage (or a full snapshot came) meanwhile
+    await show(activity);
+    if (pending !== wait) return;
+    pending = null;
+    for (const [name, data] of wait.events) await event(name, data);
+  }
+
   async function event(name, data) {
-    if (name === "activity:staged") {
-      let activity = data.activity;
-      if (activity && ctx.fetchState) activity = (await ctx.fetchState(activity.id)) || activity;
-      return show(activity);
+    if (name === "activity:staged") return staged(data.activity);
+    if (pending) {
+      const about = data?.activity_id ?? (name === "activity:updated" ? data?.id : undefined);
+      if (about === undefined || about === pending.id) pending.events.push([name, data]);
+      return;
     }
     if (!current) return;
     const activity = current.activity;
@@ -63,5 +80,6 @@ export function createStage(root, ctx) {
     current.instance?.event?.(name, data);
   }
 
-  return { show, event, get activity() { return current?.activity || null; } };
+  const showNow = (activity) => { pending = null; return show(activity); };
+  return { show: showNow, event, get activity() { return current?.activity || null; } };
 }

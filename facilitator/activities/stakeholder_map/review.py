@@ -42,7 +42,7 @@ def review(activity: Activity, ctx: ReviewContext) -> dict[str, Any]:
         return {"empty": True, "findings": [], "appendix": []}
 
     metrics = network.compute_metrics(nodes, edges)
-    findings = [network.finding_text(f, services.translate_finding) for f in network.findings(nodes, edges, metrics)]
+    findings = [network.finding_text(f, services.translate_finding, services.percent_text) for f in network.findings(nodes, edges, metrics)]
     positions = {s.id: (s.x, s.y) for s in stakeholders if s.x is not None and s.y is not None}
     picture = network.svg_map(
         nodes,

@@ -777,6 +777,13 @@ def _graph_input(
     return list(stakeholders), list(relationships), nodes, edges
 
 
+def percent_text(value: int) -> str:
+    """A whole percentage in the reader's language (12 -> "12 %" in French)."""
+    from flask_babel import format_percent
+
+    return format_percent(value / 100)
+
+
 def translate_finding(singular: str, plural: str, n: int) -> str:
     """The gettext catalogue of the current locale, without Flask-Babel's ``%`` formatting
     (finding templates use ``{name}`` placeholders and contain literal ``%`` signs)."""
@@ -855,7 +862,7 @@ def analyse(activity: Activity) -> dict[str, Any]:
             {
                 "code": f.code,
                 "severity": f.severity,
-                "text": network.finding_text(f, translate_finding),
+                "text": network.finding_text(f, translate_finding, percent_text),
                 "ids": [i for i in [*f.params.get("ids", []), f.params.get("id")] if isinstance(i, int)],
             }
             for f in found

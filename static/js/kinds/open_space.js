@@ -693,6 +693,19 @@ export function mount(root, activity, ctx) {
     return cached.get(key);
   }
 
+  // A redraw replaces the buttons: the keyboard focus goes to the same control in the new drawing (found
+  // by id, or by its name and topic, or else by its place among the controls) instead of falling to the page.
+  const FOCUSABLE = "button, a[href], input, select, textarea, summary";
+  const focusKey = (el) => ({
+    id: el.id, name: `${el.tagName}|${el.getAttribute("aria-label") || el.textContent.trim()}|${el.closest("[data-id]")?.dataset.id || ""}`,
+    index: [...root.querySelectorAll(FOCUSABLE)].indexOf(el),
+  });
+  function refocus(had) {
+    const all = [...root.querySelectorAll(FOCUSABLE)];
+    const again = (had.id && document.getElementById(had.id)) || all.find((el) => focusKey(el).name === had.name)
+      || all[Math.min(had.index, all.length - 1)];
+    again?.focus({ preventScroll: true });
+  }
   let queued = false;
   let gone = false; // unmounted: another activity owns the stage root now
   function render() {
@@ -703,8 +716,10 @@ export function mount(root, activity, ctx) {
       if (gone) return;
       const parts = phone ? phoneView() : consoleView ? consoleView_() : screenView();
       const focused = document.activeElement;
+      const had = focused && root.contains(focused) ? focusKey(focused) : null;
       root.replaceChildren(...[phone ? h("h2", { class: "prompt", text: activity.prompt || activity.title }) : null, ...parts].filter(Boolean));
       if (focused && root.contains(focused)) focused.focus({ preventScroll: true });
+      else if (had) refocus(had);
       sizeBars();
     });
   }
