@@ -92,7 +92,8 @@ def select_locale() -> str | None:
     forced = g.get("force_locale")
     if forced:
         return forced
-    if request.endpoint == "workshops.screen":
+    if request.endpoint == "workshops.screen" or request.args.get("for") == "screen":
+        # The big screen's page, and pictures it loads (?for=screen), speak the screen's language.
         return _screen_language((request.view_args or {}).get("workshop_id")) or personal_language()
     if request.path.startswith("/socket.io"):
         from facilitator.realtime.protocol import Actor

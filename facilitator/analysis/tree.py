@@ -895,6 +895,26 @@ def _plural(n: int) -> str:
     return f"{n} commitment" if n == 1 else f"{n} commitments"
 
 
+def _summary(leaves: int, branches: int) -> str:
+    return f"Commitment tree: {_plural(leaves)} on {branches} theme{'' if branches == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class TreeWords:
+    """The drawing's own words, English unless the caller passes the reader's (this module has no
+    catalogue: it stays free of Flask)."""
+
+    title: str = "Commitment tree"
+    unassigned: str = UNASSIGNED_LABEL
+    single_branch: str = SINGLE_BRANCH_LABEL
+    count: Any = _plural  # n -> "n commitments"
+    summary: Any = _summary  # (leaves, branches) -> one sentence
+    continued: str = "(continued)"
+
+
+ENGLISH_WORDS = TreeWords()
+
+
 def _leaf_caption(leaf: LeafLayout, show_names: bool) -> str:
     text = clean_text(leaf.text)
     if show_names and leaf.owner and clean_text(leaf.owner):
@@ -908,6 +928,7 @@ def svg_tree(
     show_names: bool,
     title: str | None = None,
     highlight: Collection[int] = (),
+    words: TreeWords = ENGLISH_WORDS,
 ) -> str:
     """A standalone SVG document of the tree.
 
@@ -919,17 +940,26 @@ def svg_tree(
     s = min(W / _REF_W, H / _REF_H)
     n_leaves = len(layout.leaves)
     n_branches = sum(1 for b in layout.branches if b.id is not None)
-    summary = f"Commitment tree: {_plural(n_leaves)} on {n_branches} theme{'' if n_branches == 1 else 's'}"
+    summary = words.summary(n_leaves, n_branches)
+    _plural = words.count  # noqa: N806 - the module's English default, or the reader's words
+
+    def own_label(br: BranchLayout) -> str:
+        if br.id is None and br.label == UNASSIGNED_LABEL:
+            return words.unassigned
+        if br.id is None and br.label == SINGLE_BRANCH_LABEL:
+            return words.single_branch
+        return br.label
+
     heading = clean_text(title) if title else ""
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_fmt(W)} {_fmt(H)}" '
         f'width="{_fmt(W)}" height="{_fmt(H)}" role="img" aria-label="{xml_escape(summary)}" '
         f'class="commitment-tree commitment-tree--{layout.mode}" font-family="{_FONT}">',
-        f"<title>{xml_escape(heading or 'Commitment tree')}</title>",
+        f"<title>{xml_escape(heading or words.title)}</title>",
     ]
     desc = [summary + "."]
     for br in layout.branches:
-        desc.append(f"{clean_text(br.label)}: {br.count}.")
+        desc.append(f"{clean_text(own_label(br))}: {br.count}.")
     out.append(f"<desc>{xml_escape(' '.join(desc))}</desc>")
     out.append(f'<rect width="{_fmt(W)}" height="{_fmt(H)}" fill="{_PAPER}"/>')
     if heading:
@@ -970,7 +1000,7 @@ def svg_tree(
     # branch labels (headings in list mode)
     out.append('<g class="branch-labels">')
     for br in layout.branches:
-        label = shorten(br.label, br.label_max_width / _BOLD, br.label_size)
+        label = shorten(own_label(br), br.label_max_width / _BOLD, br.label_size)
         bid = "" if br.id is None else f' data-branch-id="{br.id}"'
         if layout.mode == "botanical" and not br.path:
             # leaves with no theme, on sprouts beside the trunk
@@ -1011,8 +1041,8 @@ def svg_tree(
                     f'r="{_fmt(head_r * 0.8)}" fill="{br.colour}"/>'
                     f'<text x="{_fmt(cont_x)}" y="{_fmt(cont_y)}" font-size="{_fmt(size)}" '
                     f'font-weight="700" fill="{_MUTED}">'
-                    f"{xml_escape(shorten(br.label, br.label_max_width * 0.65, size))} "
-                    f'<tspan font-weight="400">(continued)</tspan></text></g>'
+                    f"{xml_escape(shorten(own_label(br), br.label_max_width * 0.65, size))} "
+                    f'<tspan font-weight="400">{xml_escape(words.continued)}</tspan></text></g>'
                 )
     out.append("</g>")
 

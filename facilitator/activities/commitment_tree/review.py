@@ -26,7 +26,8 @@ def review(activity: Activity, ctx: ReviewContext) -> dict[str, Any]:
     names = ctx.names_in(activity)
     layout = services.tree_layout(activity, remember=False)
     picture = svg_tree(
-        layout, show_names=names and services.show_names(activity), title=activity.prompt or activity.title
+        layout, show_names=names and services.show_names(activity), title=activity.prompt or activity.title,
+        words=services.tree_words(),
     )
     labels = services.status_labels()
     counts = Counter(c.status for c in visible)

@@ -481,6 +481,23 @@ def tree_layout(activity: Activity, *, mode: str = "auto", remember: bool = True
     return layout
 
 
+def tree_words():  # noqa: ANN201 - facilitator.analysis.tree.TreeWords
+    """The tree drawing's own words in the reader's language."""
+    from flask_babel import ngettext
+
+    from facilitator.analysis.tree import TreeWords
+
+    def count(n: int) -> str:
+        return ngettext("%(num)s commitment", "%(num)s commitments", n)
+
+    def summary(leaves: int, branches: int) -> str:
+        return _("Commitment tree: %(commitments)s on %(themes)s", commitments=count(leaves),
+                 themes=ngettext("%(num)s theme", "%(num)s themes", branches))
+
+    return TreeWords(title=_("Commitment tree"), unassigned=_("No theme yet"), single_branch=_("Commitments"),
+                     count=count, summary=summary, continued=_("(continued)"))
+
+
 def tree_svg(
     activity: Activity, *, mode: str = "auto", highlight: Collection[int] = (), titled: bool = True
 ) -> str:
@@ -493,6 +510,7 @@ def tree_svg(
         show_names=show_names(activity),
         title=(activity.prompt or activity.title) if titled else None,
         highlight=fresh,
+        words=tree_words(),
     )
     if fresh:
         # Self-contained motion for new leaves, off for people who ask for less motion.

@@ -91,8 +91,9 @@ export function mount(root, activity, ctx) {
   const branchName = (id) => branches().find((b) => b.id === id)?.label || "";
   const namesShown = () => Boolean(activity.config?.show_names ?? true) && activity.visibility === "named";
   const visible = () => [...items.values()].filter((c) => ctx.view === "console" || !c.is_hidden);
+  // The big screen's picture is drawn in the screen's own language, not the laptop's.
   const treeUrl = (extra = "") =>
-    `/workshops/${workshopId}/activities/${activity.id}/tree.svg${extra}`;
+    `/workshops/${workshopId}/activities/${activity.id}/tree.svg${extra}${ctx.view === "screen" ? "&for=screen" : ""}`;
 
   const prompt = h(ctx.view === "screen" ? "h1" : "h2", { class: "prompt", text: activity.prompt || activity.title });
   root.append(prompt);
