@@ -9,6 +9,7 @@ export function reportPdf(socket) {
   if (!button || !status) return;
   const workshop = Number(button.dataset.workshop);
   let waiting = false;
+  button.disabled = false; // rendered disabled: a click before this module runs would do nothing
 
   button.addEventListener("click", async () => {
     button.disabled = true;

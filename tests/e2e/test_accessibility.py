@@ -9,7 +9,6 @@ with the app's own socket commands, the way a facilitator would."""
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 import uuid
@@ -30,6 +29,7 @@ from tests.live import FAC_EMAIL, LiveServer, cookie_header, csrf, facilitator_s
 KINDS = ("check_in", "stakeholder_map", "open_space", "work_avoidance", "commitment_tree")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 NARROW = (320, 195)  # the narrowest phone WCAG asks for, and a 390 px phone zoomed to 200%
+FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 # ---------------------------------------------------------------------------------------------------
 # What the browser measures
@@ -49,8 +49,12 @@ def axe_all(page: Any) -> list[dict[str, Any]]:
         AXE_TAGS,
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [(n["target"], n.get("failureSummary", "")[:200]) for n in v["nodes"]][:4]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [(n["target"], n.get("failureSummary", "")[:200]) for n in v["nodes"]][:4],
+        }
         for v in result["violations"]
     ]
 
@@ -59,7 +63,8 @@ def axe_all(page: Any) -> list[dict[str, Any]]:
 # visually-hidden inputs whose visible label is the target are left out; links inside a sentence are
 # exempt (WCAG 2.5.8 "inline"), and so is the skip link, which is off screen until focused.
 TARGETS = """() => {
-  const sel = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [tabindex]:not([tabindex="-1"])';
+  const sel = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], '
+    + '[tabindex]:not([tabindex="-1"])';
   const out = [];
   for (const el of document.querySelectorAll(sel)) {
     if (el.closest('[hidden], [inert]') || el.classList.contains('skip')) continue;
@@ -68,7 +73,8 @@ TARGETS = """() => {
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
     // A visually hidden control (1px, clipped or transparent) whose <label> is the visible target.
-    const label = (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`)) || el.closest('label');
+    const label = (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`))
+      || el.closest('label');
     if ((r.width <= 2 || r.height <= 2 || cs.opacity === '0') && label) continue;
     if (el.tagName === 'A' && el.closest('p, li, td, dd, figcaption') && cs.display === 'inline') {
       const block = el.closest('p, li, td, dd, figcaption');
@@ -81,7 +87,8 @@ TARGETS = """() => {
       if (bottom - top >= 24 && l.width + r.width >= 24) continue;
     }
     const primary = (el.matches('button[type=submit], input[type=submit], .primary'));
-    out.push({tag: el.tagName.toLowerCase(), text: (el.getAttribute('aria-label') || el.textContent || el.name || el.id || '').trim().slice(0, 40),
+    const text = el.getAttribute('aria-label') || el.textContent || el.name || el.id || '';
+    out.push({tag: el.tagName.toLowerCase(), text: text.trim().slice(0, 40),
               cls: el.className && el.className.baseVal === undefined ? el.className : '',
               w: Math.round(r.width * 10) / 10, h: Math.round(r.height * 10) / 10, primary});
   }
@@ -104,10 +111,12 @@ OVERFLOW = """() => {
   const wide = [];
   if (s.scrollWidth > s.clientWidth) {
     for (const el of document.body.querySelectorAll('*')) {
-      if (el.parentElement && el.parentElement.closest('.table-wrap, [tabindex="0"]')) continue; // scrolls on its own
+      // A table that scrolls on its own (WCAG 1.4.10 lets data tables scroll both ways) does not count.
+      if (el.parentElement && el.parentElement.closest('.table-wrap, [tabindex="0"]')) continue;
       const r = el.getBoundingClientRect();
       if (r.right > s.clientWidth + 1 && r.width > 0 && getComputedStyle(el).position !== 'fixed') {
-        const name = (e) => e ? `${e.tagName.toLowerCase()}${[...e.classList].map((c) => '.' + c).join('')}` : '';
+        const name = (e) => (e ? e.tagName.toLowerCase() + [...e.classList].map((c) => `.${c}`).join('')
+          : '');
         wide.push(`${name(el.parentElement)} > ${name(el)} right=${Math.round(r.right)}`);
         if (wide.length > 5) break;
       }
@@ -120,7 +129,8 @@ OVERFLOW = """() => {
       if (walk.currentNode.parentElement.closest('.table-wrap, [tabindex="0"]')) continue;
       range.selectNodeContents(walk.currentNode);
       const r = range.getBoundingClientRect();
-      if (r.right > s.clientWidth + 1) wide.push(`text "${walk.currentNode.textContent.trim().slice(0, 40)}" right=${Math.round(r.right)}`);
+      const words = walk.currentNode.textContent.trim().slice(0, 40);
+      if (r.right > s.clientWidth + 1) wide.push(`text "${words}" right=${Math.round(r.right)}`);
     }
   }
   return {scrollWidth: s.scrollWidth, clientWidth: s.clientWidth, wide};
@@ -134,10 +144,13 @@ def reflow_problems(page: Any, label: str, shots: dict[str, bytes] | None = None
     try:
         for width in NARROW:
             page.set_viewport_size({"width": width, "height": 844})
-            page.wait_for_timeout(150)
+            page.evaluate(FRAMES)
             got = page.evaluate(OVERFLOW)
             if got["scrollWidth"] > got["clientWidth"]:
-                problems.append(f"{label} @{width}px: scrollWidth {got['scrollWidth']} > {got['clientWidth']}: {got['wide']}")
+                problems.append(
+                    f"{label} @{width}px: scrollWidth {got['scrollWidth']} > {got['clientWidth']}: "
+                    f"{got['wide']}"
+                )
             if shots is not None and width == 320:
                 shots[label] = page.screenshot(full_page=True)
     finally:
@@ -154,8 +167,13 @@ class Sock:
 
     def __init__(self, url: str, session: requests.Session, workshop_id: int, role: str):
         self.sio = socketio.Client(reconnection=False)
-        self.sio.connect(url, headers={"Cookie": cookie_header(session)}, auth={"workshop": workshop_id, "role": role},
-                         transports=["websocket"], wait_timeout=10)
+        self.sio.connect(
+            url,
+            headers={"Cookie": cookie_header(session)},
+            auth={"workshop": workshop_id, "role": role},
+            transports=["websocket"],
+            wait_timeout=10,
+        )
 
     def __call__(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
         ack = self.sio.call(name, {"cid": uuid.uuid4().hex, **payload}, timeout=15)
@@ -206,9 +224,30 @@ def _activity_ids(fac: requests.Session, url: str, workshop_id: int) -> dict[int
 
 def _add_activity(fac: requests.Session, url: str, workshop_id: int, kind: str, prompt: str) -> None:
     html = fac.get(f"{url}/workshops/{workshop_id}").text
-    r = fac.post(f"{url}/workshops/{workshop_id}/activities",
-                 data={"csrf_token": csrf(html), "kind": kind, "title": "", "prompt": prompt})
+    r = fac.post(
+        f"{url}/workshops/{workshop_id}/activities",
+        data={"csrf_token": csrf(html), "kind": kind, "title": "", "prompt": prompt},
+    )
     assert r.status_code == 200, r.status_code
+
+
+def _demo(server: LiveServer) -> None:
+    """`facilitator demo` for the live facilitator, run in this process (a second CLI process is slower)."""
+    from facilitator import create_app
+    from facilitator.demo import create_demo
+    from facilitator.extensions import db
+
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SECRET_KEY": "demo-seed-only",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{server.instance / 'facilitator.db'}",
+        }
+    )
+    with app.app_context():
+        create_demo(FAC_EMAIL)
+        db.session.remove()
+        db.engine.dispose()
 
 
 MAP_PEOPLE = [
@@ -223,17 +262,24 @@ MAP_PEOPLE = [
 @pytest.fixture(scope="module")
 def world(browser: Any, live_server: LiveServer) -> Iterator[World]:
     url = live_server.url
-    live_server.cli("demo", "--email", FAC_EMAIL)
+    _demo(live_server)
     fac = facilitator_session(url)
     workshop_id = int(re.search(r'href="/workshops/(\d+)"', fac.get(f"{url}/workshops").text).group(1))  # type: ignore
     # The demo has no stakeholder map: this one is filled by simulated phones below.
-    _add_activity(fac, url, workshop_id, "stakeholder_map", "Who shapes mental-health outcomes in North Vale?")
+    _add_activity(
+        fac, url, workshop_id, "stakeholder_map", "Who shapes mental-health outcomes in North Vale?"
+    )
     for kind in KINDS:  # one never-opened activity of each kind, for the draft phase
         _add_activity(fac, url, workshop_id, kind, f"Not open yet: {kind.replace('_', ' ')}")
     html = fac.get(f"{url}/workshops/{workshop_id}").text
     code = "".join(re.search(r'class="code">(\d{3}) (\d{3})<', html).groups())  # type: ignore[union-attr]
-    labels = {"Check-in": "check_in", "Stakeholder map": "stakeholder_map", "Open Space": "open_space",
-              "Work-avoidance checklist": "work_avoidance", "Commitment tree": "commitment_tree"}
+    labels = {
+        "Check-in": "check_in",
+        "Stakeholder map": "stakeholder_map",
+        "Open Space": "open_space",
+        "Work-avoidance checklist": "work_avoidance",
+        "Commitment tree": "commitment_tree",
+    }
     rich: dict[str, int] = {}
     fresh: dict[str, int] = {}
     ids = _activity_ids(fac, url, workshop_id)
@@ -256,13 +302,32 @@ def world(browser: Any, live_server: LiveServer) -> Iterator[World]:
     for name, org, sector, influence, interest, losses in MAP_PEOPLE:
         sim = Sock(url, join(url, code, name), workshop_id, "participant")
         w.sims.append(sim)
-        data = sim("stakeholder:add", {"activity_id": smap, "name": name, "kind": "person", "organisation": org,
-                                       "sector": sector, "influence": influence, "interest": interest,
-                                       "losses": losses, "confirm_new": True})
+        data = sim(
+            "stakeholder:add",
+            {
+                "activity_id": smap,
+                "name": name,
+                "kind": "person",
+                "organisation": org,
+                "sector": sector,
+                "influence": influence,
+                "interest": interest,
+                "losses": losses,
+                "confirm_new": True,
+            },
+        )
         people.append(data["id"])
     for a, b, needed in [(0, 1, False), (0, 2, False), (1, 3, False), (2, 4, False), (3, 4, True)]:
-        w.sims[a]("relationship:add", {"activity_id": smap, "source_id": people[a], "target_id": people[b],
-                                       "kind": "collaborates", "is_needed": needed})
+        w.sims[a](
+            "relationship:add",
+            {
+                "activity_id": smap,
+                "source_id": people[a],
+                "target_id": people[b],
+                "kind": "collaborates",
+                "is_needed": needed,
+            },
+        )
     w.staff("map:analyse", {"activity_id": smap})
 
     fac_ctx = browser.new_context(viewport={"width": 1440, "height": 900}, bypass_csp=True)
@@ -305,8 +370,8 @@ class Findings:
     shots: dict[str, bytes] = field(default_factory=dict)
 
     def page(self, page: Any, label: str) -> None:
-        page.wait_for_timeout(250)  # let queued renders land: two animation frames after the last event
-        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        page.wait_for_timeout(100)  # let queued renders land: two animation frames after the last event
+        page.evaluate(FRAMES)
         self.scanned.append(label)
         found = axe_all(page)
         if found:
@@ -323,16 +388,22 @@ class Findings:
         report = [f"script error {e}" for e in w.errors]
         w.errors.clear()
         for label, found in self.axe.items():
-            report.append(f"axe {label}: " + "; ".join(f"{v['id']} ({v['impact']}) {v['nodes']}" for v in found))
+            report.append(
+                f"axe {label}: " + "; ".join(f"{v['id']} ({v['impact']}) {v['nodes']}" for v in found)
+            )
         for label, small in self.targets.items():
-            report.append(f"targets {label}: " + "; ".join(
-                f"{t['tag']} '{t['text']}' {t['w']}x{t['h']} < {t['need']}" for t in small[:6]))
+            report.append(
+                f"targets {label}: "
+                + "; ".join(f"{t['tag']} '{t['text']}' {t['w']}x{t['h']} < {t['need']}" for t in small[:6])
+            )
         report += [f"reflow {p}" for p in self.reflow]
-        assert not report, "\n".join(report)
-        if self.shots:
+        if self.shots:  # kept whether or not the checks pass: look at them
             ARTIFACTS.mkdir(exist_ok=True)
             for label, png in self.shots.items():
-                ARTIFACTS.joinpath(f"a11y-320-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-')}.png").write_bytes(png)
+                ARTIFACTS.joinpath(
+                    f"a11y-320-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-')}.png"
+                ).write_bytes(png)
+        assert not report, "\n".join(report)
 
 
 def views(w: World, f: Findings, label: str, shoot: bool = False) -> None:
@@ -353,7 +424,9 @@ def prompt_of(w: World, activity_id: int) -> str:
 
 
 def phase_badge(w: World, activity_id: int, text: str) -> None:
-    expect(w.console.locator(f'.agenda-item[data-activity-id="{activity_id}"] [data-role=phase]')).to_have_text(text)
+    expect(
+        w.console.locator(f'.agenda-item[data-activity-id="{activity_id}"] [data-role=phase]')
+    ).to_have_text(text)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -389,10 +462,16 @@ def test_stakeholder_map_in_every_phase(world: World) -> None:
     expect(w.screen.locator(".map-table tbody tr")).to_have_count(len(MAP_PEOPLE))
     views(w, f, "map open", shoot=True)
     # The facilitator's shared views: the power/interest grid with the needed ties and who loses.
-    w.staff("map:configure", {"activity_id": aid, "view_mode": "grid", "ties_shown": "needed", "show_losses": True})
+    w.staff(
+        "map:configure",
+        {"activity_id": aid, "view_mode": "grid", "ties_shown": "needed", "show_losses": True},
+    )
     expect(w.screen.locator(".map-losses-wrap")).to_be_visible()
     views(w, f, "map grid, needed ties, losses")
-    w.staff("map:configure", {"activity_id": aid, "view_mode": "network", "ties_shown": "today", "show_losses": False})
+    w.staff(
+        "map:configure",
+        {"activity_id": aid, "view_mode": "network", "ties_shown": "today", "show_losses": False},
+    )
     w.staff("map:lock", {"activity_id": aid, "locked": True})
     expect(w.phone.locator(".map-status")).to_have_text("The map is locked.")
     views(w, f, "map locked")
@@ -424,7 +503,9 @@ def test_open_space_in_every_stage_and_phase(world: World) -> None:
         if stage == "sessions":  # every tab of the phone
             for tab in ("Marketplace", "Your sessions"):
                 w.phone.locator(".os-tabs").get_by_role("button", name=tab).click()
-                w.phone.wait_for_timeout(200)
+                expect(w.phone.locator(".os-tabs").get_by_role("button", name=tab)).to_have_attribute(
+                    "aria-pressed", "true"
+                )
                 f.phone(w.phone, f"phone open space sessions, tab {tab}")
         if stage == "reports":
             w.phone.locator(".os-report > summary").first.click()
@@ -512,38 +593,66 @@ def test_every_other_page(world: World, browser: Any) -> None:
     smap, space, tree = w.rich["stakeholder_map"], w.rich["open_space"], w.rich["commitment_tree"]
     # What some pages need first: a review link, a series, a cloned checklist, a follow-up link.
     links = w.fac.get(f"{base}/review/links").text
-    made = w.fac.post(f"{base}/review/links", data={"csrf_token": csrf(links), "label": "ICS board", "allow_names": "1"})
+    made = w.fac.post(
+        f"{base}/review/links", data={"csrf_token": csrf(links), "label": "ICS board", "allow_names": "1"}
+    )
     review = url + _path(w, made.text, r'value="http[^"]+(/r/[^"]+)"')
     index = w.fac.get(f"{url}/series").text
-    series = w.fac.post(f"{url}/series", data={"csrf_token": csrf(index), "name": "North Vale 2026",
-                                               "workshop_ids": [str(ws)]}).url
+    series = w.fac.post(
+        f"{url}/series",
+        data={"csrf_token": csrf(index), "name": "North Vale 2026", "workshop_ids": [str(ws)]},
+    ).url
     library = w.fac.get(f"{url}/checklists").text
-    checklist = w.fac.post(f"{url}/checklists/clone", data={"csrf_token": csrf(library), "source": "builtin"}).url
-    follow_up = w.sims[0]("commitment:post", {"activity_id": tree, "text": "I will share our referral data"})["follow_up_url"]
-    follow_up = url + follow_up[follow_up.index("/f/"):]
-    participant = w.rows("SELECT id FROM participant WHERE workshop_id = ? AND display_name = 'Aisha Rahman'", ws)[0][0]
-    topic = w.rows("SELECT id FROM open_space_topic WHERE activity_id = ? AND convener_id = ? ORDER BY id", space,
-                   participant)
-    placed = w.rows("SELECT id, space_id FROM open_space_topic WHERE activity_id = ? AND slot_id IS NOT NULL "
-                    "ORDER BY id", space)[0]
+    checklist = w.fac.post(
+        f"{url}/checklists/clone", data={"csrf_token": csrf(library), "source": "builtin"}
+    ).url
+    follow_up = w.sims[0]("commitment:post", {"activity_id": tree, "text": "I will share our referral data"})[
+        "follow_up_url"
+    ]
+    follow_up = url + follow_up[follow_up.index("/f/") :]
+    participant = w.rows(
+        "SELECT id FROM participant WHERE workshop_id = ? AND display_name = 'Aisha Rahman'", ws
+    )[0][0]
+    topic = w.rows(
+        "SELECT id FROM open_space_topic WHERE activity_id = ? AND convener_id = ? ORDER BY id",
+        space,
+        participant,
+    )
+    placed = w.rows(
+        "SELECT id, space_id FROM open_space_topic WHERE activity_id = ? AND slot_id IS NOT NULL ORDER BY id",
+        space,
+    )[0]
     # A second, ended workshop: its join link says so.
     other = w.fac.get(f"{url}/workshops/new").text
-    ended = w.fac.post(f"{url}/workshops/new", data={"csrf_token": csrf(other), "title": "Last year's summit"}).url
+    ended = w.fac.post(
+        f"{url}/workshops/new", data={"csrf_token": csrf(other), "title": "Last year's summit"}
+    ).url
     w.fac.post(f"{ended}/phase", data={"csrf_token": csrf(w.fac.get(ended).text), "phase": "ended"})
     ended_code = "".join(re.search(r'class="code">(\d{3}) (\d{3})<', w.fac.get(ended).text).groups())  # type: ignore
 
     staff_pages = [
-        ("workshop list", f"{url}/workshops"), ("new workshop", f"{url}/workshops/new"),
-        ("edit workshop", f"{base}/edit"), ("moderation log", f"{base}/moderation"),
+        ("workshop list", f"{url}/workshops"),
+        ("new workshop", f"{url}/workshops/new"),
+        ("edit workshop", f"{base}/edit"),
+        ("moderation log", f"{base}/moderation"),
         *[(f"{kind} settings", f"{base}/activities/{aid}") for kind, aid in w.rich.items()],
-        ("review dashboard", f"{base}/review"), ("report", f"{base}/report"), ("review links", f"{base}/review/links"),
-        ("proceedings", f"{base}/open-space/{space}/proceedings"), ("QR sheets", f"{base}/open-space/{space}/qr-sheets"),
-        ("follow-up overview", f"{base}/activities/{tree}/follow-up"), ("map import", f"{base}/activities/{smap}/import"),
-        ("work-avoidance flags", f"{base}/flags"), ("archive", f"{base}/archive"),
-        ("erase a participant", f"{base}/participants/{participant}/erase"), ("import a workshop", f"{url}/workshops/import"),
-        ("checklists", f"{url}/checklists"), ("checklist edit", checklist),
+        ("review dashboard", f"{base}/review"),
+        ("report", f"{base}/report"),
+        ("review links", f"{base}/review/links"),
+        ("proceedings", f"{base}/open-space/{space}/proceedings"),
+        ("QR sheets", f"{base}/open-space/{space}/qr-sheets"),
+        ("follow-up overview", f"{base}/activities/{tree}/follow-up"),
+        ("map import", f"{base}/activities/{smap}/import"),
+        ("work-avoidance flags", f"{base}/flags"),
+        ("archive", f"{base}/archive"),
+        ("erase a participant", f"{base}/participants/{participant}/erase"),
+        ("import a workshop", f"{url}/workshops/import"),
+        ("checklists", f"{url}/checklists"),
+        ("checklist edit", checklist),
         ("checklist over time", f"{url}/checklists/builtin/over-time"),
-        ("series list", f"{url}/series"), ("series", series), ("password", f"{url}/account/password"),
+        ("series list", f"{url}/series"),
+        ("series", series),
+        ("password", f"{url}/account/password"),
         ("not found", f"{url}/workshops/999999"),
     ]
     desk = w.contexts[0].new_page()
@@ -568,15 +677,24 @@ def test_every_other_page(world: World, browser: Any) -> None:
 
     stranger = browser.new_context(**PHONE)
     page = stranger.new_page()
-    for label, address in [("phone join by code", f"{url}/join"), ("phone join", f"{url}/j/{w.code}"),
-                           ("phone ended workshop", f"{url}/j/{ended_code}"), ("phone sign-in", f"{url}/login"),
-                           ("phone review link", review), ("phone shared report", f"{review}/report")]:
+    for label, address in [
+        ("phone join by code", f"{url}/join"),
+        ("phone join", f"{url}/j/{w.code}"),
+        ("phone ended workshop", f"{url}/j/{ended_code}"),
+        ("phone sign-in", f"{url}/login"),
+        ("phone review link", review),
+        ("phone shared report", f"{review}/report"),
+    ]:
         page.goto(address)
         f.phone(page, label, shoot=label == "phone join")
     stranger.close()
     laptop = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     page = laptop.new_page()
-    for label, address in [("sign-in", f"{url}/login"), ("review link", review), ("shared report", f"{review}/report")]:
+    for label, address in [
+        ("sign-in", f"{url}/login"),
+        ("review link", review),
+        ("shared report", f"{review}/report"),
+    ]:
         page.goto(address)
         f.page(page, label)
     laptop.close()
@@ -591,10 +709,14 @@ def test_every_other_page(world: World, browser: Any) -> None:
 
 FOCUS = """() => {
   const el = document.activeElement;
-  if (!el || el === document.body || el === document.documentElement) return {ok: false, why: 'focus fell to the page'};
-  const name = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${(el.getAttribute('aria-label') || el.textContent || el.value || '').trim().slice(0, 30)}"`;
+  if (!el || el === document.body || el === document.documentElement) {
+    return {ok: false, why: 'focus fell to the page'};
+  }
+  const said = (el.getAttribute('aria-label') || el.textContent || el.value || '').trim().slice(0, 30);
+  const name = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${said}"`;
   const ring = (e) => { const cs = getComputedStyle(e);
-    return (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2) || (cs.boxShadow && cs.boxShadow !== 'none'); };
+    return (cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2)
+      || (cs.boxShadow && cs.boxShadow !== 'none'); };
   const cs = getComputedStyle(el);
   const box = el.getBoundingClientRect();
   const label = el.id ? document.querySelector(`label[for="${CSS.escape(el.id)}"]`) : null;
@@ -650,8 +772,20 @@ def keyboard_phone(world: World, browser: Any) -> Iterator[Any]:
     yield page
 
 
+def joined(w: World, page: Any) -> None:
+    """The keyboard user's phone has joined (by keyboard in test_keyboard_join; here too if run alone)."""
+    if not w.rows(
+        "SELECT id FROM participant WHERE workshop_id = ? AND display_name = 'Kofi Mensah'", w.workshop
+    ):
+        page.goto(f"{w.url}/j/{w.code}")
+        page.get_by_label("Your name (optional)").fill("Kofi Mensah")
+        page.get_by_role("button", name="Join the workshop").click()
+    expect(page.locator("#net")).to_have_text("Connected")
+
+
 def restage(w: World, page: Any, activity_id: int) -> None:
-    """Put an activity on stage afresh and wait until the phone has drawn it (nothing typed is lost to a redraw)."""
+    """Put an activity on stage afresh and wait until the phone has drawn it (so nothing typed is lost to a
+    redraw)."""
     w.stage(None)
     expect(page.locator("#stage .waiting")).to_be_visible()
     w.stage(activity_id)
@@ -659,7 +793,9 @@ def restage(w: World, page: Any, activity_id: int) -> None:
 
 
 def me(w: World, name: str) -> int:
-    return w.rows("SELECT id FROM participant WHERE workshop_id = ? AND display_name = ?", w.workshop, name)[0][0]
+    return w.rows("SELECT id FROM participant WHERE workshop_id = ? AND display_name = ?", w.workshop, name)[
+        0
+    ][0]
 
 
 def test_keyboard_join(world: World, keyboard_phone: Any) -> None:
@@ -685,14 +821,18 @@ def test_keyboard_join(world: World, keyboard_phone: Any) -> None:
     keys.tab_to("button[type=submit]")
     keys.press("Enter")
     expect(page.locator("#net")).to_have_text("Connected")
-    row = w.rows("SELECT organisation, sector FROM participant WHERE workshop_id = ? AND display_name = ?",
-                 w.workshop, "Kofi Mensah")
+    row = w.rows(
+        "SELECT organisation, sector FROM participant WHERE workshop_id = ? AND display_name = ?",
+        w.workshop,
+        "Kofi Mensah",
+    )
     assert row and row[0][0] == "Vale Council for Voluntary Service" and row[0][1], row
 
 
 def test_keyboard_check_in(world: World, keyboard_phone: Any) -> None:
     w, page, keys = world, keyboard_phone, Keys(keyboard_phone)
     aid = w.rich["check_in"]
+    joined(w, page)
     restage(w, page, aid)
     expect(page.locator("#checkin-text")).to_be_enabled()
     keys.tab_to("#checkin-text")
@@ -700,13 +840,17 @@ def test_keyboard_check_in(world: World, keyboard_phone: Any) -> None:
     keys.tab_to("form.answer-form button[type=submit]")
     keys.press("Enter")
     expect(page.locator(".form-status")).to_have_text("Saved")
-    assert w.rows("SELECT text FROM check_in_answer WHERE activity_id = ? AND participant_id = ?",
-                  aid, me(w, "Kofi Mensah")) == [("Keen to hear from housing",)]
+    assert w.rows(
+        "SELECT text FROM check_in_answer WHERE activity_id = ? AND participant_id = ?",
+        aid,
+        me(w, "Kofi Mensah"),
+    ) == [("Keen to hear from housing",)]
 
 
 def test_keyboard_stakeholder_map(world: World, keyboard_phone: Any) -> None:
     w, page, keys = world, keyboard_phone, Keys(keyboard_phone)
     aid = w.rich["stakeholder_map"]
+    joined(w, page)
     restage(w, page, aid)
     expect(page.locator(".map-form").first).to_be_visible()
     add = page.locator("details.map-section", has=page.locator("summary", has_text="Add a stakeholder"))
@@ -722,13 +866,19 @@ def test_keyboard_stakeholder_map(world: World, keyboard_phone: Any) -> None:
     keys.press("Enter")
     expect(page.locator(".map-status")).to_have_text("Added.")
     mine = me(w, "Kofi Mensah")
-    assert w.rows("SELECT name, kind, organisation, influence FROM stakeholder_map_stakeholder "
-                  "WHERE activity_id = ? AND added_by_id = ?", aid, mine) == [("Vale Food Bank", "team", "Vale Food Bank", 2)]
+    assert w.rows(
+        "SELECT name, kind, organisation, influence FROM stakeholder_map_stakeholder "
+        "WHERE activity_id = ? AND added_by_id = ?",
+        aid,
+        mine,
+    ) == [("Vale Food Bank", "team", "Vale Food Bank", 2)]
     # A relationship without dragging anything: open the section, pick both ends from lists.
     keys.tab_to("details.map-section:not([open]) > summary")
     assert "relationship" in page.evaluate("document.activeElement.textContent")
     keys.press("Enter")
-    rel = page.locator("details.map-section[open]", has=page.locator("summary", has_text="Add a relationship"))
+    rel = page.locator(
+        "details.map-section[open]", has=page.locator("summary", has_text="Add a relationship")
+    )
     expect(rel).to_be_visible()
     for end, who in (("From", "Food Bank"), ("To", "Marcus")):
         keys.tab_to(f"#{rel.get_by_label(end, exact=True).first.get_attribute('id')}")
@@ -739,9 +889,13 @@ def test_keyboard_stakeholder_map(world: World, keyboard_phone: Any) -> None:
     keys.tab_to("details.map-section[open] form:has(.map-picker) button[type=submit]")
     keys.press("Enter")
     expect(page.locator(".map-status")).to_have_text("Added.")
-    ties = w.rows("SELECT s.name, t.name FROM stakeholder_map_relationship r JOIN stakeholder_map_stakeholder s "
-                  "ON s.id = r.source_id JOIN stakeholder_map_stakeholder t ON t.id = r.target_id "
-                  "WHERE r.activity_id = ? AND r.added_by_id = ?", aid, mine)
+    ties = w.rows(
+        "SELECT s.name, t.name FROM stakeholder_map_relationship r JOIN stakeholder_map_stakeholder s "
+        "ON s.id = r.source_id JOIN stakeholder_map_stakeholder t ON t.id = r.target_id "
+        "WHERE r.activity_id = ? AND r.added_by_id = ?",
+        aid,
+        mine,
+    )
     assert ties == [("Vale Food Bank", "Marcus Bell")], ties
 
 
@@ -749,6 +903,7 @@ def test_keyboard_open_space(world: World, keyboard_phone: Any) -> None:
     w, page, keys = world, keyboard_phone, Keys(keyboard_phone)
     aid = w.rich["open_space"]
     w.staff("openspace:set_stage", {"activity_id": aid, "stage": "marketplace"})
+    joined(w, page)
     restage(w, page, aid)
     title = f"#os-title-{aid}"
     expect(page.locator(title)).to_be_visible()
@@ -760,13 +915,16 @@ def test_keyboard_open_space(world: World, keyboard_phone: Any) -> None:
     keys.press("Enter")
     expect(page.locator(".os-topic", has_text="Carers as partners")).to_be_visible()
     mine = me(w, "Kofi Mensah")
-    assert w.rows("SELECT title FROM open_space_topic WHERE activity_id = ? AND convener_id = ?", aid, mine) == [
-        ("Carers as partners, not visitors",)]
+    assert w.rows(
+        "SELECT title FROM open_space_topic WHERE activity_id = ? AND convener_id = ?", aid, mine
+    ) == [("Carers as partners, not visitors",)]
     keys.tab_to(".os-topic button[aria-pressed=false]")
     topic = page.evaluate("document.activeElement.closest('.os-topic').dataset.id")
     keys.press("Space")
     expect(page.locator(f'.os-topic[data-id="{topic}"] button[aria-pressed=true]')).to_be_visible()
-    assert w.rows("SELECT topic_id FROM open_space_interest WHERE participant_id = ?", mine) == [(int(topic),)]
+    assert w.rows("SELECT topic_id FROM open_space_interest WHERE participant_id = ?", mine) == [
+        (int(topic),)
+    ]
     w.staff("openspace:set_stage", {"activity_id": aid, "stage": "sessions"})
 
 
@@ -774,6 +932,7 @@ def test_keyboard_work_avoidance(world: World, keyboard_phone: Any) -> None:
     w, page, keys = world, keyboard_phone, Keys(keyboard_phone)
     aid = w.rich["work_avoidance"]
     w.phase(aid, "open")
+    joined(w, page)
     restage(w, page, aid)
     expect(page.locator(".wa-radio").first).to_be_enabled()
     first = page.locator(".wa-card h3").inner_text()
@@ -785,8 +944,12 @@ def test_keyboard_work_avoidance(world: World, keyboard_phone: Any) -> None:
     keys.press("Space")  # "0 Not at all" for the second form
     expect(page.locator(".wa-card h3")).not_to_have_text(second)
     mine = me(w, "Kofi Mensah")
-    rated = w.rows("SELECT form_key, rating FROM work_avoidance_rating WHERE activity_id = ? AND participant_id = ? "
-                   "ORDER BY id", aid, mine)
+    rated = w.rows(
+        "SELECT form_key, rating FROM work_avoidance_rating WHERE activity_id = ? AND participant_id = ? "
+        "ORDER BY id",
+        aid,
+        mine,
+    )
     assert [r[1] for r in rated] == [1, 0], rated
     w.phase(aid, "closed")
 
@@ -794,6 +957,7 @@ def test_keyboard_work_avoidance(world: World, keyboard_phone: Any) -> None:
 def test_keyboard_commitment_tree(world: World, keyboard_phone: Any) -> None:
     w, page, keys = world, keyboard_phone, Keys(keyboard_phone)
     aid = w.rich["commitment_tree"]
+    joined(w, page)
     restage(w, page, aid)
     expect(page.locator("#ct-text")).to_be_enabled()
     keys.tab_to("#ct-text")
@@ -805,9 +969,16 @@ def test_keyboard_commitment_tree(world: World, keyboard_phone: Any) -> None:
     keys.tab_to("form.ct-form button[type=submit]")
     keys.press("Enter")
     expect(page.locator(".ct-follow-link a")).to_be_visible()
-    rows = w.rows("SELECT text, with_whom FROM commitment_tree_commitment WHERE activity_id = ? AND participant_id = ?",
-                  aid, me(w, "Kofi Mensah"))
-    assert len(rows) == 1 and rows[0][0] == "I will bring the food bank into discharge planning" and "Marcus Bell" in rows[0][1]
+    rows = w.rows(
+        "SELECT text, with_whom FROM commitment_tree_commitment WHERE activity_id = ? AND participant_id = ?",
+        aid,
+        me(w, "Kofi Mensah"),
+    )
+    assert (
+        len(rows) == 1
+        and rows[0][0] == "I will bring the food bank into discharge planning"
+        and "Marcus Bell" in rows[0][1]
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -829,7 +1000,9 @@ GRAPHICS = """() => {
   for (const svg of document.querySelectorAll('svg')) {
     if ((svg.parentElement && svg.parentElement.closest('svg')) || gone(svg)) continue;
     const name = nameOf(svg);
-    if (svg.getAttribute('role') !== 'img' || !name) problems.push(`svg.${svg.getAttribute('class')}: no role=img with a name`);
+    if (svg.getAttribute('role') !== 'img' || !name) {
+      problems.push(`svg.${svg.getAttribute('class')}: no role=img with a name`);
+    }
     else found.push(`svg: ${name.slice(0, 60)}`);
   }
   for (const canvas of document.querySelectorAll('canvas')) {
@@ -863,7 +1036,12 @@ def test_every_chart_map_and_tree_has_a_text_alternative(world: World) -> None:
     # every stakeholder; on the phone a described thumbnail and the list of stakeholders.
     smap = w.rich["stakeholder_map"]
     on_stage(w, smap, prompt_of(w, smap))
-    names = [n for (n,) in w.rows("SELECT name FROM stakeholder_map_stakeholder WHERE activity_id = ? AND NOT is_hidden", smap)]
+    names = [
+        n
+        for (n,) in w.rows(
+            "SELECT name FROM stakeholder_map_stakeholder WHERE activity_id = ? AND NOT is_hidden", smap
+        )
+    ]
     assert len(names) >= len(MAP_PEOPLE)
     for page in (w.screen, w.console):
         expect(page.locator(".map-table tbody tr")).to_have_count(len(names))
@@ -880,7 +1058,12 @@ def test_every_chart_map_and_tree_has_a_text_alternative(world: World) -> None:
     # The commitment tree: the picture's alt text, and every commitment in the grouped list beside it.
     tree = w.rich["commitment_tree"]
     on_stage(w, tree, prompt_of(w, tree))
-    said = [t for (t,) in w.rows("SELECT text FROM commitment_tree_commitment WHERE activity_id = ? AND NOT is_hidden", tree)]
+    said = [
+        t
+        for (t,) in w.rows(
+            "SELECT text FROM commitment_tree_commitment WHERE activity_id = ? AND NOT is_hidden", tree
+        )
+    ]
     assert len(said) >= 5
     for page in (w.screen, w.console):
         expect(page.locator("img.ct-tree")).to_have_attribute("alt", re.compile(r"\w"))
@@ -946,16 +1129,19 @@ ANNOUNCED = """(text) => {
   if (!all.length) return {ok: false, why: `"${text}" is not on the page`};
   for (const el of all) {
     const region = el.closest(live);
-    if (!region) return {ok: false, why: `"${text}" (${el.tagName.toLowerCase()}.${el.className}) is in no live region`};
+    const where = `${el.tagName.toLowerCase()}.${el.className}`;
+    if (!region) return {ok: false, why: `"${text}" (${where}) is in no live region`};
     if (region.id === 'stage' || region.querySelector('form, ul, table')) {
-      return {ok: false, why: `"${text}" is only announced as part of a whole region (${region.tagName.toLowerCase()}#${region.id})`};
+      const whole = `${region.tagName.toLowerCase()}#${region.id}`;
+      return {ok: false, why: `"${text}" is only announced as part of a whole region (${whole})`};
     }
   }
   return {ok: true};
 }"""
 
 STATUS_ELEMENTS = """() => [...document.querySelectorAll(
-    '.form-status, .map-status, .wa-pick-status, .wa-flag-status, .os-votes-left, .flash, .error, #net, #stage-note, #console-msg')]
+    '.form-status, .map-status, .wa-pick-status, .wa-flag-status, .os-votes-left, .flash, .error, '
+    + '#net, #stage-note, #console-msg')]
   .filter((el) => !el.closest('[role=status], [role=alert], [aria-live=polite], [aria-live=assertive]'))
   .map((el) => `${el.tagName.toLowerCase()}.${el.className}`)"""
 
@@ -997,8 +1183,9 @@ def test_status_messages_are_announced(world: World, browser: Any) -> None:
     announced(phone, "Saved")
     # The activity on stage is announced by name when it changes, not by re-reading the whole stage.
     assert phone.locator("#stage").get_attribute("aria-live") is None
-    expect(phone.locator("#stage-note")).to_have_text(prompt_of(w, tree) and w.rows(
-        "SELECT title FROM activity WHERE id = ?", tree)[0][0])
+    expect(phone.locator("#stage-note")).to_have_text(
+        prompt_of(w, tree) and w.rows("SELECT title FROM activity WHERE id = ?", tree)[0][0]
+    )
     announced(phone, w.rows("SELECT title FROM activity WHERE id = ?", tree)[0][0])
     # "Flag it live": the thanks is a status message too.
     phone.get_by_role("button", name="I think we are avoiding the work").click()
@@ -1037,14 +1224,20 @@ def test_no_drag_only_interaction(world: World) -> None:
     keys = Keys(w.console)
     keys.tab_to(f'button[aria-label="Place: {title}"]', limit=400)
     keys.press("Enter")
-    expect(w.console.locator(f'button[aria-label="Place: {title}"]')).to_have_attribute("aria-pressed", "true")
+    expect(w.console.locator(f'button[aria-label="Place: {title}"]')).to_have_attribute(
+        "aria-pressed", "true"
+    )
     keys.tab_to(".os-cell.is-free .os-cell-btn", back=True, limit=400)
     cell = w.console.evaluate("document.activeElement.getAttribute('aria-label')")
     keys.press("Enter")
     expect(w.screen.locator(".os-wall .os-topic-title", has_text=title)).to_be_visible()
     slot, place = w.rows("SELECT slot_id, space_id FROM open_space_topic WHERE id = ?", topic)[0]
     assert slot and place, "the topic is on the wall"
-    where = w.rows("SELECT s.label, p.name FROM open_space_slot s, open_space_space p WHERE s.id = ? AND p.id = ?", slot, place)[0]
+    where = w.rows(
+        "SELECT s.label, p.name FROM open_space_slot s, open_space_space p WHERE s.id = ? AND p.id = ?",
+        slot,
+        place,
+    )[0]
     assert where[0] in cell and where[1] in cell, (cell, where)
     w.staff("topic:unplace", {"activity_id": space, "topic_id": topic})
     w.staff("openspace:set_stage", {"activity_id": space, "stage": "sessions"})
@@ -1063,7 +1256,9 @@ def test_no_drag_only_interaction(world: World) -> None:
     expect(w.console.locator(".map-view-note")).to_contain_text(chosen.split(" · ")[0])
     focused = w.console.evaluate("window.__stakeholderMap.cy.nodes('.focus').map((n) => n.data('label'))")
     assert focused == [chosen.split(" · ")[0]], (focused, chosen)
-    assert w.console.evaluate("window.__stakeholderMap.cy.nodes('.faded').length") > 0, "the rest of the map steps back"
+    assert w.console.evaluate("window.__stakeholderMap.cy.nodes('.faded').length") > 0, (
+        "the rest of the map steps back"
+    )
     assert w.phone.locator("canvas").count() == 0, "phones use forms, never the drawn map"
 
 
@@ -1071,13 +1266,17 @@ def test_no_drag_only_interaction(world: World) -> None:
 # 8. prefers-reduced-motion: nothing moves on the big screen's tree or map
 
 MOTION = """() => {
-  const secs = (v) => Math.max(0, ...v.split(',').map((x) => parseFloat(x) * (x.trim().endsWith('ms') ? 0.001 : 1)));
+  const secs = (v) => Math.max(0, ...v.split(',')
+    .map((x) => parseFloat(x) * (x.trim().endsWith('ms') ? 0.001 : 1)));
   const moving = [];
   for (const el of document.querySelectorAll('*')) {
     const cs = getComputedStyle(el);
     const animated = cs.animationName !== 'none' && secs(cs.animationDuration) > 0.01;
     const eased = secs(cs.transitionDuration) > 0.01 && cs.transitionProperty !== 'none';
-    if (animated || eased) moving.push(`${el.tagName.toLowerCase()}.${el.getAttribute('class') || ''}: ${cs.animationName} ${cs.animationDuration} / ${cs.transitionProperty} ${cs.transitionDuration}`);
+    if (animated || eased) {
+      moving.push(`${el.tagName.toLowerCase()}.${el.getAttribute('class') || ''}: `
+        + `${cs.animationName} ${cs.animationDuration} / ${cs.transitionProperty} ${cs.transitionDuration}`);
+    }
   }
   const running = document.getAnimations().filter((a) => a.playState === 'running').length;
   return {moving: moving.slice(0, 8), running};
@@ -1089,7 +1288,9 @@ def test_reduced_motion_is_respected(world: World, browser: Any) -> None:
     state = w.contexts[0].storage_state()
     screens = {}
     for motion in ("reduce", "no-preference"):
-        ctx = browser.new_context(viewport={"width": 1920, "height": 1080}, storage_state=state, reduced_motion=motion)
+        ctx = browser.new_context(
+            viewport={"width": 1920, "height": 1080}, storage_state=state, reduced_motion=motion
+        )
         w.contexts.append(ctx)
         screens[motion] = ctx.new_page()
         screens[motion].goto(f"{w.url}/workshops/{w.workshop}/screen")
@@ -1098,13 +1299,17 @@ def test_reduced_motion_is_respected(world: World, browser: Any) -> None:
     w.stage(tree)
     for page in screens.values():
         expect(page.locator("img.ct-tree")).to_be_visible()
-    posted = w.sims[2]("commitment:post", {"activity_id": tree, "text": "I will open the library for drop-in support"})
+    posted = w.sims[2](
+        "commitment:post", {"activity_id": tree, "text": "I will open the library for drop-in support"}
+    )
     for page in screens.values():
         expect(page.locator(".ct-tick").first).to_contain_text("drop-in support")
     still = screens["reduce"].evaluate(MOTION)
     assert still == {"moving": [], "running": 0}, still
     # The same moment without the preference: the new commitment slides in (so the check can see motion).
-    assert screens["no-preference"].evaluate(MOTION)["moving"], "expected the ticker to animate without the preference"
+    assert screens["no-preference"].evaluate(MOTION)["moving"], (
+        "expected the ticker to animate without the preference"
+    )
     # The tree picture marks new leaves to grow in, only for people who did not ask for less motion.
     for motion, page in screens.items():
         page.goto(f"{w.url}/workshops/{w.workshop}/activities/{tree}/tree.svg?title=0&new={posted['id']}")
