@@ -94,3 +94,7 @@ document.addEventListener("click", (e) => {
     default: break;
   }
 });
+
+// The console's live buttons come disabled from the server (a press before this script runs would be
+// lost); they work from now on, and presses while offline wait in the outbox.
+document.querySelectorAll("button[data-command][disabled]").forEach((btn) => { btn.disabled = false; });
