@@ -25,6 +25,10 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     ASYNC_MODE = "threading"  # `facilitator serve` switches to gevent
     MESSAGE_QUEUE: str | None = None  # redis://... to fan out across several workers
+    # Engine.IO heartbeats: a server busy for a few seconds (a whole room asking at once) must not count
+    # as dead phones, or they all reconnect at once and make it busier (seen at 1,000 phones in the soak).
+    SOCKET_PING_INTERVAL = 25
+    SOCKET_PING_TIMEOUT = 45
     PRESENCE_HEARTBEAT = 10  # seconds; with Redis, sockets of a worker silent for 3 beats are forgotten
     PUBLIC_URL: str | None = None  # e.g. http://192.168.1.20:5000, used in join links and QR codes
     # Offered at joining. Stored in English (a participant's sector is the English text) and shown in the

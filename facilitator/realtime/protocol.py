@@ -173,8 +173,14 @@ def _rate_ok() -> bool:
     return True
 
 
-def command(name: str, schema: type[M], *, roles: set[Role] | frozenset[Role]) -> Callable[[Handler], Handler]:
-    """Register a socket command: authenticate, authorise, validate, de-duplicate, answer with an ack."""
+def command(
+    name: str, schema: type[M], *, roles: set[Role] | frozenset[Role], read_only: bool = False
+) -> Callable[[Handler], Handler]:
+    """Register a socket command: authenticate, authorise, validate, de-duplicate, answer with an ack.
+
+    ``read_only``: the command changes nothing, so sending it twice is harmless; its client id is not
+    recorded (no write for a read, and its answer, often a whole activity's state, is not stored).
+    """
     allowed = frozenset(roles)
 
     def decorate(fn: Handler) -> Handler:
@@ -195,7 +201,7 @@ def command(name: str, schema: type[M], *, roles: set[Role] | frozenset[Role]) -
                 message, fields = _validation_message(err)
                 return error("invalid", message, fields=fields)
             try:
-                return _run(fn, actor, data)
+                return _run(fn, actor, data, record=not read_only)
             except DomainError as err:
                 db.session.rollback()
                 return error(err.code, err.message)
@@ -217,20 +223,20 @@ def command(name: str, schema: type[M], *, roles: set[Role] | frozenset[Role]) -
     return decorate
 
 
-def _run(fn: Handler, actor: Actor, data: CommandIn) -> dict[str, Any]:
+def _run(fn: Handler, actor: Actor, data: CommandIn, record: bool = True) -> dict[str, Any]:
     if actor.role == Role.PARTICIPANT:
         workshop = actor.workshop()
         if workshop.phase == WorkshopPhase.ENDED:
             raise DomainError("workshop_ended", _("This workshop has ended."))
-    if data.cid is None:
+    if data.cid is None or not record:
         return {"ok": True, "data": fn(actor, data)}
     done = db.session.scalars(
         select(ProcessedCommand).where(ProcessedCommand.actor == actor.key, ProcessedCommand.command_id == data.cid)
     ).first()
     if done is not None:
         return _already_done(done)
-    record = ProcessedCommand(workshop_id=actor.workshop_id, actor=actor.key, command_id=data.cid)
-    db.session.add(record)
+    entry = ProcessedCommand(workshop_id=actor.workshop_id, actor=actor.key, command_id=data.cid)
+    db.session.add(entry)
     try:
         result = fn(actor, data)
     except IntegrityError:
@@ -243,8 +249,8 @@ def _run(fn: Handler, actor: Actor, data: CommandIn) -> dict[str, Any]:
         if done is None:
             raise
         return _already_done(done)
-    settled = _only_record_pending(record)
-    record.result = {"data": result}
+    settled = _only_record_pending(entry)
+    entry.result = {"data": result}
     try:
         db.session.commit()
     except (OperationalError, DatabaseBusy):

@@ -50,7 +50,7 @@ class PhaseIn(CommandIn):
 
 
 def register() -> None:
-    @command("activity:state", ActivityRef, roles=set(Role))
+    @command("activity:state", ActivityRef, roles=set(Role), read_only=True)
     def on_activity_state(actor: Actor, data: ActivityRef) -> dict[str, Any] | None:
         """The on-stage activity as this actor sees it (facilitators may look at any activity)."""
         from facilitator.activities import get_kind

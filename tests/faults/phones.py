@@ -118,6 +118,27 @@ class Database:
         self.engine.dispose()
 
 
+def in_order_client() -> type:
+    """python-socketio hands each incoming message to a task of its own, so a broadcast can reach the
+    handlers before the connect event, or after a later one; the phone would then skip a seq. A browser
+    (one JavaScript thread) handles messages strictly in arrival order: so does this client, on its read
+    loop (the handlers below never wait for an answer there)."""
+    import engineio
+    import socketio
+
+    class InOrderEngineIO(engineio.AsyncClient):  # type: ignore[misc]
+        async def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
+            if event == "message":
+                kwargs.pop("run_async", None)
+            return await super()._trigger_event(event, *args, **kwargs)
+
+    class InOrderClient(socketio.AsyncClient):  # type: ignore[misc]
+        def _engineio_client_class(self) -> type:
+            return InOrderEngineIO
+
+    return InOrderClient
+
+
 class Phone:
     """A python-socketio client that does what static/js/live.js does.
 
@@ -134,14 +155,12 @@ class Phone:
     def __init__(
         self, url: str, cookies: str, workshop_id: int, name: str, activity_id: int, role: str = "participant"
     ):
-        import socketio
-
         self.url, self.cookies, self.workshop_id, self.name, self.role = url, cookies, workshop_id, name, role
         self.activity_id = activity_id
         self.jar: Any = None
         # The cookie goes in a jar, not a header: the Engine.IO client drops a Cookie header after the first
         # connect, so a reconnect would arrive without it (a browser always sends its cookies).
-        self.sio = socketio.AsyncClient(
+        self.sio = in_order_client()(
             reconnection=True,
             reconnection_delay=1,
             reconnection_delay_max=2,

@@ -177,3 +177,19 @@ def test_a_write_stuck_in_this_process_does_not_queue_the_others_for_ever(app, m
     result = ack(alice, "checkin:answer", command)
     assert result["ok"] is True
     assert record(app, ws["id"])["answers"] == [(result["data"]["id"], "Not lost")]
+
+
+def test_phones_can_still_catch_up_and_read_while_the_database_is_locked(app, make_workshop, phone, sockets):
+    """Reads need no write lock: a phone that reconnects, or opens the activity on stage, is served while
+    another connection holds the lock (reading the state records nothing, though it carries an id)."""
+    ws = make_workshop()
+    alice = sockets(phone(ws["code"], "Alice"), ws["id"])
+    before = record(app, ws["id"])
+    with locked(app, ws["id"]):
+        caught_up = ack(alice, "sync", {"last_seq": 0})
+        state = ack(alice, "activity:state", {"cid": uuid.uuid4().hex, "activity_id": ws["activities"][0]})
+    assert caught_up["ok"] and caught_up["data"]["seq"] == before["seq"]
+    assert (
+        state["ok"] and state["data"]["id"] == ws["activities"][0] and state["data"]["state"]["answers"] == []
+    )
+    assert record(app, ws["id"]) == before
