@@ -112,7 +112,8 @@ def choose() -> Response:
     """The switcher: remember the choice on this device and go back where the person was."""
     code = valid(request.form.get("lang"))
     target = request.form.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//"):
+    # Only a path on this site: no scheme, no host, and no "/\\" that browsers read as "//".
+    if not target.startswith("/") or target[1:2] in ("/", "\\") or any(c in target for c in "\r\n"):
         target = "/"
     response = redirect(target or url_for("workshops.home"))
     if code:

@@ -127,6 +127,9 @@ def test_switcher_refuses_unknown_languages_and_foreign_redirects(client):
     response = client.post("/language", data={"lang": "xx", "next": "https://evil.example/"})
     assert response.status_code == 302 and response.headers["Location"] in ("/", "http://localhost/")
     assert "lang=" not in response.headers.get("Set-Cookie", "")
+    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/", "javascript:alert(1)"):
+        response = client.post("/language", data={"lang": "cy", "next": target})
+        assert response.headers["Location"] in ("/", "http://localhost/"), target
 
 
 def test_big_screen_has_its_own_language(app, facilitator, make_workshop):

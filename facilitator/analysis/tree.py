@@ -1018,7 +1018,7 @@ def svg_tree(
                 f"{xml_escape(label)}</text>"
                 f'<text x="{_fmt(br.label_x)}" y="{_fmt(br.label_y + count_size * 1.3)}" '
                 f'text-anchor="{br.label_anchor}" font-size="{_fmt(count_size)}" fill="{_MUTED}">'
-                f"{_plural(br.count)}</text>"
+                f"{xml_escape(_plural(br.count))}</text>"
                 f'<rect x="{_fmt(br.label_x - 18 * s)}" y="{_fmt(br.label_y + count_size * 1.3 + 5 * s)}" '
                 f'width="{_fmt(36 * s)}" height="{_fmt(4 * s)}" rx="{_fmt(2 * s)}" fill="{br.colour}"/></g>'
             )

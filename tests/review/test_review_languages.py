@@ -6,8 +6,8 @@ import pytest
 from flask_babel import force_locale, gettext
 
 from facilitator.extensions import db
-from tests.review.test_review import NAMES, pdf_text
 from tests.review.seed import seed
+from tests.review.test_review import NAMES, pdf_text
 
 JAPANESE_ANSWER = "地域のみんなで危機対応を考えたい"
 WELSH_ANSWER = "Dŵr, tŷ a gwaith: mae'n rhaid i ni gydweithio"
@@ -50,8 +50,9 @@ def test_report_pdf_in_the_readers_language_extracts_correctly(app, facilitator,
     assert JAPANESE_ANSWER in squeezed
     assert WELSH_ANSWER.replace(" ", "") in squeezed
     # No missing-glyph boxes: the Japanese came out of a font that has it.
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     fonts = set()
     for page in PdfReader(io.BytesIO(response.data)).pages:
