@@ -96,14 +96,22 @@ def main() -> None:
             finally:
                 cluster.close()
 
-    print("\nLargest step with fan-out p95 under 100 ms and nothing lost:")
+    print("\nLargest step with fan-out p95 under 100 ms and nothing lost (per worker; ratio to 1 worker):")
     for label in ("one workshop", "workshops"):
+        base: float | None = None
         for n in args.workers:
             ok = [r for r in rows if r["workers"] == n and label in r["scenario"]
                   and r["fanout_p95_ms"] <= BUDGET_MS and not r["lost"]]
             best = max(ok, key=lambda r: r["participants"], default=None)
-            found = f"{best['participants']} phones (p95 {best['fanout_p95_ms']:.0f} ms)" if best else "none"
-            print(f"  {label:>12}, {n} worker(s): {found}")
+            if best is None:
+                print(f"  {label:>12}, {n} worker(s): none (the smallest step was over budget)")
+                continue
+            phones = best["participants"]
+            if n == min(args.workers):
+                base = phones
+            ratio = f"{phones / base:.2f}x" if base else "-"
+            print(f"  {label:>12}, {n} worker(s): {phones} phones in {best['scenario']}"
+                  f" (p95 {best['fanout_p95_ms']:.0f} ms) = {phones / n:.0f} per worker; {ratio} of 1 worker")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
 

@@ -82,7 +82,7 @@ def _fetcher(root: Path, static_url: str) -> Any:
 
 
 def _typeset(html: str, root: Path, static_url: str) -> bytes:
-    """The pure, CPU-heavy part: no Flask, no database (it runs in a thread under gevent)."""
+    """The pure, CPU-heavy part: no Flask, no database (under gevent it runs in a child process)."""
     from weasyprint import HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)  # refused URLs and CSS it skips are not news
@@ -186,7 +186,11 @@ def kept(workshop_id: int, job: str) -> bytes | None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     client = _redis(app)
     if client is not None:
-        return client.get(_key(workshop_id, job))  # type: ignore[no-any-return]
+        try:
+            return client.get(_key(workshop_id, job))  # type: ignore[no-any-return]
+        except Exception:  # Redis unreachable: the link still works, the PDF is made again
+            log.exception("reading a kept report PDF failed")
+            return None
     with _kept_lock:
         found = _kept.get(_key(workshop_id, job))
     return found[1] if found and found[0] > time.monotonic() else None

@@ -320,6 +320,7 @@ class Phone:
         self.connects = 0
         self.synced = threading.Event()
         self.trace: list[tuple[Any, ...]] = []  # what happened, for failure messages
+        self.unnumbered: list[tuple[str, Any]] = []
         self.sio = ordered_client_class()(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1,
                                           randomization_factor=0.2)
         self.sio.on("connect", self._on_connect)
@@ -385,6 +386,8 @@ class Phone:
 
     def _on_any(self, name: str, env: Any = None) -> None:
         if not isinstance(env, dict) or not isinstance(env.get("seq"), int):
+            with self.lock:
+                self.unnumbered.append((name, env))  # counters, presence, news for one person
             return
         with self.lock:
             self.trace.append(("held" if self.syncing else "live", env["seq"]))
@@ -402,6 +405,15 @@ class Phone:
             return
         self.last_seq = seq
         self.applied.append((seq, name, data))
+
+    def wait_unnumbered(self, name: str, timeout: float = 60) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                found = [env for n, env in self.unnumbered if n == name]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
 
     def answers(self) -> list[int]:
         with self.lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 import requests
@@ -74,6 +75,72 @@ def test_phones_on_different_workers_see_each_others_items_in_order(cluster: Clu
         assert seqs == sorted(seqs)
     for phone in everyone:
         phone.close()
+
+
+def test_a_map_laid_out_on_one_worker_reaches_phones_on_the_other(cluster: Cluster):
+    """Layouts and analysis run off the event loop of the worker that was asked; their results are
+    announced like any change, so phones on other workers get them through Redis."""
+    a, b = cluster.workers
+    fac = facilitator_session(a.url)
+    ws = create_workshop(fac, a.url, title="Map across workers", kinds=("stakeholder_map",))
+    activity = ws["activities"][0]
+    console = Phone(a.url, fac, ws["id"], role="facilitator").connect()
+    assert console.call("activity:stage", {"activity_id": activity})["ok"]
+    assert console.call("activity:set_phase", {"activity_id": activity, "phase": "open"})["ok"]
+    bo = Phone(b.url, join(b.url, ws["code"], "Bo"), ws["id"]).connect()
+    ids = []
+    for name in ("North Vale Council", "Mind in North Vale", "Vale Hospital Trust"):
+        res = console.call("stakeholder:add", {"activity_id": activity, "name": name, "confirm_new": True})
+        assert res["ok"] and res["data"]["added"], res
+        ids.append(res["data"]["id"])
+    assert console.call("map:relayout", {"activity_id": activity, "fresh": True})["ok"]
+    assert console.call("map:analyse", {"activity_id": activity})["ok"]
+
+    def placed() -> set[int]:
+        with bo.lock:
+            return {p[0] for _, n, d in bo.applied if n == "map:positions" for p in d["positions"]}
+
+    def analysed() -> list[Any]:
+        with bo.lock:
+            return [d for _, n, d in bo.applied if n == "map:analysed" and d["summary"]["stakeholders"] == 3]
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (len(placed()) >= 3 and analysed()):
+        time.sleep(0.1)
+    assert len(placed()) >= 3, bo.trace
+    assert analysed(), bo.trace
+    assert set(ids) <= placed()
+    for phone in (console, bo):
+        phone.close()
+
+
+def test_a_pdf_asked_for_on_one_worker_is_announced_to_the_console_on_another(cluster: Cluster):
+    """The PDF is typeset (in a child process) by whichever worker got the request; the facilitator's
+    console, on another worker, hears it is ready through Redis, and a third request, on either worker,
+    downloads the PDF that was made."""
+    import redis
+
+    from tests.live import csrf
+    from tests.scale.cluster import REDIS_URL
+
+    a, b = cluster.workers
+    fac = facilitator_session(a.url)
+    ws = create_workshop(fac, a.url, title="PDF across workers")
+    console = Phone(b.url, fac, ws["id"], role="facilitator").connect()
+    token = csrf(fac.get(f"{a.url}/workshops/{ws['id']}").text)
+    asked = fac.post(f"{a.url}/workshops/{ws['id']}/report.pdf/prepare", headers={"X-CSRFToken": token},
+                     timeout=60)
+    assert asked.status_code == 202, asked.text
+    job = asked.json()["job"]
+    ready = console.wait_unnumbered("report:pdf_ready", timeout=120)
+    assert ready and ready[0]["job"] == job and ready[0]["workshop_id"] == ws["id"], console.unnumbered
+    for worker in (b, a):
+        got = fac.get(worker.url + ready[0]["url"], timeout=60)
+        assert got.status_code == 200 and got.content.startswith(b"%PDF-")
+        assert "attachment" in got.headers["Content-Disposition"]
+    kept = redis.Redis.from_url(REDIS_URL).get(f"facilitator:report-pdf:{ws['id']}:{job}")
+    assert kept == got.content  # served as made, from Redis, by the worker that did not make it too
+    console.close()
 
 
 def commit_without_publishing(cluster: Cluster, workshop_id: int, activity_id: int, text: str) -> int:
